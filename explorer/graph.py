@@ -1,0 +1,506 @@
+"""The knowledge graph: validated tables plus the structure that answers questions on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .adjacency import Adjacency
+from .errors import SchemaError, UnknownEntityError
+from .schema import OnError, validate
+from .search import TitleIndex, closest_ids
+from .tables import LoadReport, find_data_files, kind_from_file_name, read_table
+
+if TYPE_CHECKING:
+    from .card import Card
+
+__all__ = ["KnowledgeGraph", "load", "NEIGHBORHOOD_COLUMNS"]
+
+NEIGHBORHOOD_COLUMNS = [
+    "id",
+    "kind",
+    "title",
+    "summary",
+    "relations",
+    "notes",
+    "directions",
+    "edge_count",
+    "degree",
+]
+
+
+def load(path: str | Path, *, on_error: str = "raise") -> KnowledgeGraph:
+    """Load a data directory (or one entities file) into a :class:`KnowledgeGraph`.
+
+    Parameters
+    ----------
+    path
+        A folder holding ``entities.<ext>`` (or one file per kind) and ``edges.<ext>``,
+        formats CSV, TSV, JSON Lines or Parquet (see ``docs/data-format.md``).
+    on_error
+        ``"raise"`` (default) stops at the first row that breaks the contract with a
+        :class:`~explorer.SchemaError` naming file, row and column. ``"report"`` loads every
+        sound row and lists the others in ``kg.report``.
+
+    Returns
+    -------
+    KnowledgeGraph
+
+    Examples
+    --------
+    >>> kg = load("data/example")
+    >>> kg.entity("paper:example-source-2024")["year"]
+    2024
+    """
+    mode = OnError.parse(on_error)
+    files = find_data_files(path)
+    parts = []
+    for file in files.entities:
+        frame = read_table(file)
+        if "kind" not in frame.columns and file.stem.lower() not in {"entities", "entity", "nodes"}:
+            frame["kind"] = kind_from_file_name(file)
+        parts.append(frame)
+    entities = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    edges = read_table(files.edges) if files.edges is not None else None
+    report = LoadReport(
+        files={
+            "entities": [str(f) for f in files.entities],
+            "edges": [str(files.edges)] if files.edges else [],
+            "embeddings": [str(files.embeddings)] if files.embeddings else [],
+        },
+        ignored_files=[str(f) for f in files.ignored],
+    )
+    kg = KnowledgeGraph.from_frames(entities, edges, on_error=mode, report=report)
+    kg.path = Path(path) if Path(path).is_dir() else Path(path).parent
+    kg.embeddings_file = files.embeddings
+    return kg
+
+
+class KnowledgeGraph:
+    """Entities and typed edges of a research knowledge graph.
+
+    Build one with :func:`explorer.load` or :meth:`from_frames`; ``__init__`` only stores.
+    ``entities`` and ``edges`` are the user's pandas view; neighborhoods are answered from
+    an integer-coded adjacency built once, in time proportional to the entity's degree.
+    """
+
+    def __init__(
+        self,
+        entities: pd.DataFrame,
+        edges: pd.DataFrame,
+        *,
+        adjacency: Adjacency,
+        source_codes: np.ndarray,
+        target_codes: np.ndarray,
+        report: LoadReport | None = None,
+    ) -> None:
+        self.entities = entities
+        self.edges = edges
+        self.adjacency = adjacency
+        self.source_codes = source_codes
+        self.target_codes = target_codes
+        self.report = report if report is not None else LoadReport()
+        self.path: Path | None = None
+        self.embeddings_file: Path | None = None
+        self._ids = pd.Index(entities["id"])
+        self._title_index: TitleIndex | None = None
+        self._similarity: Any = None
+
+    @classmethod
+    def from_frames(
+        cls,
+        entities: pd.DataFrame,
+        edges: pd.DataFrame | None = None,
+        *,
+        on_error: str | OnError = "raise",
+        report: LoadReport | None = None,
+    ) -> KnowledgeGraph:
+        """Validate two frames against the data contract and build the graph.
+
+        Parameters
+        ----------
+        entities
+            Columns ``id, kind, title`` required; ``summary, status, year, authors`` and
+            any others optional.
+        edges
+            Columns ``source, target, relation`` required; ``note`` and others optional.
+        on_error
+            ``"raise"`` or ``"report"``, as in :func:`explorer.load`.
+        report
+            A report to add the set-aside rows to.
+
+        Examples
+        --------
+        >>> kg = KnowledgeGraph.from_frames(
+        ...     pd.DataFrame({"id": ["c:1", "p:1"], "kind": ["claim", "paper"],
+        ...                   "title": ["A claim", "A paper"]}),
+        ...     pd.DataFrame({"source": ["c:1"], "target": ["p:1"],
+        ...                   "relation": ["extracted_from"]}))
+        >>> kg
+        KnowledgeGraph(2 entities, 1 edge)
+          kinds: claim 1 · paper 1
+          relations: extracted_from 1
+        """
+        checked = validate(entities, edges, on_error=on_error)
+        report = report if report is not None else LoadReport()
+        report.problems.extend(checked.problems)
+        adjacency = Adjacency.from_codes(
+            checked.source_codes, checked.target_codes, len(checked.entities)
+        )
+        return cls(
+            checked.entities,
+            checked.edges,
+            adjacency=adjacency,
+            source_codes=checked.source_codes,
+            target_codes=checked.target_codes,
+            report=report,
+        )
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._ids
+
+    def __repr__(self) -> str:
+        n, m = len(self.entities), len(self.edges)
+        head = f"KnowledgeGraph({n:,} entit{'y' if n == 1 else 'ies'}, {m:,} edge{'s' * (m != 1)})"
+        return "\n".join(
+            [
+                head,
+                "  kinds: " + _counts_line(self.entities["kind"]),
+                "  relations: " + _counts_line(self.edges["relation"]),
+            ]
+        )
+
+    @property
+    def ids(self) -> pd.Index:
+        """Entity ids, in table order (position ``i`` is row ``i`` of ``entities``)."""
+        return self._ids
+
+    @property
+    def degree(self) -> pd.Series:
+        """Number of edges at each entity (either direction, multi-edges counted)."""
+        return pd.Series(self.adjacency.degree, index=self._ids, name="degree")
+
+    def kind_counts(self) -> pd.Series:
+        """Entities per kind, largest first."""
+        return self.entities["kind"].value_counts()
+
+    def relation_counts(self) -> pd.Series:
+        """Edges per relation, largest first."""
+        return self.edges["relation"].value_counts()
+
+    def position(self, entity_id: str) -> int:
+        """Row of ``entity_id`` in ``entities``.
+
+        Raises
+        ------
+        UnknownEntityError
+            If there is no such entity; the message suggests the closest ids.
+        """
+        try:
+            position = self._ids.get_loc(entity_id)
+        except (KeyError, TypeError):
+            raise UnknownEntityError(
+                str(entity_id), self._suggest(str(entity_id))
+            ) from None
+        if not isinstance(position, (int, np.integer)):  # cannot happen: ids are unique
+            raise SchemaError(f"id {entity_id!r} is not unique.")
+        return int(position)
+
+    def _suggest(self, entity_id: str) -> list[str]:
+        hits = self.find(entity_id, limit=3)
+        if len(hits):
+            return hits["id"].tolist()
+        if len(self._ids) <= 200_000:
+            return closest_ids(entity_id, self._ids.tolist())
+        return []
+
+    def entity(self, entity_id: str) -> pd.Series:
+        """The entity's row: id, kind, title, summary, status, year, authors, and the rest."""
+        return self.entities.iloc[self.position(entity_id)]
+
+    def find(self, text: str, limit: int = 10) -> pd.DataFrame:
+        """Entities whose id or title matches ``text``, best first.
+
+        Case-insensitive and tolerant of small typos: an exact id ranks first, then titles
+        containing the text, then fuzzy matches.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, kind, title, score, match`` (score 0-100).
+
+        Examples
+        --------
+        >>> kg = load("data/example")
+        >>> kg.find("logit weight analisys").iloc[0]["title"]
+        'Logit Weight Analysis'
+        """
+        if self._title_index is None:
+            self._title_index = TitleIndex(self._ids, self.entities["title"].tolist())
+        hits = self._title_index.search(text, limit=limit)
+        positions = hits["position"].to_numpy(dtype=np.int64)
+        rows = self.entities.iloc[positions]
+        return pd.DataFrame(
+            {
+                "id": rows["id"].to_numpy(),
+                "kind": rows["kind"].astype(str).to_numpy(),
+                "title": rows["title"].to_numpy(),
+                "score": hits["score"].to_numpy(dtype=float).round(1),
+                "match": hits["match"].to_numpy(),
+            }
+        )
+
+    # ------------------------------------------------------------ neighborhood
+    def neighborhood(
+        self,
+        entity_id: str,
+        *,
+        kinds: Iterable[str] | None = None,
+        relations: Iterable[str] | None = None,
+        limit_per_kind: int | None = None,
+        exclude: Iterable[str] = (),
+    ) -> pd.DataFrame:
+        """Typed neighbors of an entity, ranked by edge count and grouped by kind.
+
+        Edges are followed in both directions. Neighbors are ranked by the number of edges
+        between them and the entity, ties broken by the neighbor's degree, then title; they
+        are grouped by kind, groups ordered by size (then total edges, then kind name).
+
+        Parameters
+        ----------
+        entity_id
+            The focus entity.
+        kinds, relations
+            Keep only neighbors of these kinds, reached by edges of these relations.
+        limit_per_kind
+            Keep the top ``limit_per_kind`` neighbors of each kind; the frame's
+            ``attrs["kind_counts"]`` still holds every group's full size and
+            ``attrs["omitted"]`` how many were left out.
+        exclude
+            Neighbor ids to leave out (the card leaves out the source paper).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, kind, title, summary, relations, notes, directions, edge_count,
+            degree``; ``relations`` is a tuple of the distinct relations (alphabetical),
+            ``notes`` the non-empty notes of those edges, ``directions`` ``"out"``, ``"in"``
+            or ``"both"`` seen from the focus entity.
+
+        Examples
+        --------
+        >>> kg = load("data/example")
+        >>> hood = kg.neighborhood(kg.find("learned features reflect").iloc[0]["id"])
+        >>> hood[["kind", "edge_count"]].head(2).values.tolist()
+        [['finding', 2], ['finding', 1]]
+        """
+        position = self.position(entity_id)
+        adjacency = self.adjacency
+        others = adjacency.neighbors_of(position)
+        edge_ids = adjacency.edges_of(position)
+        keep = np.ones(len(others), dtype=bool)
+        if relations is not None:
+            keep &= self._relation_mask(edge_ids, relations)
+        if kinds is not None:
+            keep &= self._kind_mask(others, kinds)
+        excluded = [self._ids.get_loc(e) for e in exclude if e in self._ids]
+        if excluded:
+            keep &= ~np.isin(others, excluded)
+        if not keep.all():
+            others, edge_ids = others[keep], edge_ids[keep]
+
+        neighbors, inverse, counts = np.unique(others, return_inverse=True, return_counts=True)
+        degree = adjacency.degree[neighbors]
+        kind_codes = self._kind_codes()[neighbors]
+        kind_names = np.asarray(self.entities["kind"].cat.categories, dtype=object)
+        group_size = np.bincount(kind_codes, minlength=len(kind_names))
+        group_edges = np.bincount(kind_codes, weights=counts, minlength=len(kind_names))
+        present = np.flatnonzero(group_size)
+        group_order = sorted(
+            present, key=lambda k: (-group_size[k], -group_edges[k], str(kind_names[k]))
+        )
+
+        titles = self.entities["title"]
+        chosen: list[np.ndarray] = []
+        omitted = 0
+        for code in group_order:
+            members = np.flatnonzero(kind_codes == code)
+            if limit_per_kind is not None and len(members) > limit_per_kind:
+                key = counts[members].astype(np.int64) * (int(degree.max()) + 1) + degree[members]
+                cut = np.partition(key, len(key) - limit_per_kind)[len(key) - limit_per_kind]
+                members = members[key >= cut]
+            member_titles = titles.iloc[neighbors[members]].to_numpy(dtype=object)
+            order = sorted(
+                range(len(members)),
+                key=lambda i: (-counts[members[i]], -degree[members[i]], str(member_titles[i])),
+            )
+            ranked = members[order]
+            if limit_per_kind is not None and len(ranked) > limit_per_kind:
+                ranked = ranked[:limit_per_kind]
+            omitted += int(group_size[code]) - len(ranked)
+            chosen.append(ranked)
+        selected = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+
+        relations_of, notes_of, directions_of = self._edge_details(
+            position, selected, inverse, edge_ids
+        )
+        rows = self.entities.iloc[neighbors[selected]]
+        frame = pd.DataFrame(
+            {
+                "id": rows["id"].to_numpy(),
+                "kind": rows["kind"].astype(str).to_numpy(),
+                "title": rows["title"].to_numpy(),
+                "summary": rows["summary"].to_numpy(),
+                "relations": relations_of,
+                "notes": notes_of,
+                "directions": directions_of,
+                "edge_count": counts[selected].astype(np.int64),
+                "degree": degree[selected].astype(np.int64),
+            },
+            columns=NEIGHBORHOOD_COLUMNS,
+        )
+        frame.attrs = {
+            "focus": entity_id,
+            "n_neighbors": int(len(neighbors)),
+            "n_edges": int(len(edge_ids)),
+            "kind_counts": {str(kind_names[k]): int(group_size[k]) for k in group_order},
+            "omitted": omitted,
+        }
+        return frame
+
+    def _edge_details(
+        self,
+        position: int,
+        selected: np.ndarray,
+        inverse: np.ndarray,
+        edge_ids: np.ndarray,
+    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[str]]:
+        """Relations, notes and directions of the edges to each selected neighbor."""
+        if len(selected) == 0:
+            return [], [], []
+        wanted = np.isin(inverse, selected)
+        group = inverse[wanted]
+        edges = edge_ids[wanted]
+        order = np.argsort(group, kind="stable")
+        group, edges = group[order], edges[order]
+        relation_codes = self._relation_codes()[edges]
+        relation_names = np.asarray(self.edges["relation"].cat.categories, dtype=object)
+        notes = self.edges["note"].iloc[edges].to_numpy(dtype=object)
+        outgoing = self.source_codes[edges] == position
+        incoming = self.target_codes[edges] == position
+        starts = np.searchsorted(group, selected, side="left")
+        ends = np.searchsorted(group, selected, side="right")
+        relations_of, notes_of, directions_of = [], [], []
+        for start, end in zip(starts, ends):
+            pairs = sorted(
+                zip(relation_names[relation_codes[start:end]], notes[start:end]),
+                key=lambda rn: str(rn[0]),
+            )
+            relations_of.append(tuple(dict.fromkeys(str(r) for r, _ in pairs)))
+            notes_of.append(tuple(str(n) for _, n in pairs if isinstance(n, str) and n))
+            out, into = outgoing[start:end].any(), incoming[start:end].any()
+            directions_of.append("both" if out and into else "out" if out else "in")
+        return relations_of, notes_of, directions_of
+
+    def _kind_codes(self) -> np.ndarray:
+        return self.entities["kind"].cat.codes.to_numpy()
+
+    def _relation_codes(self) -> np.ndarray:
+        return self.edges["relation"].cat.codes.to_numpy()
+
+    def _kind_mask(self, positions: np.ndarray, kinds: Iterable[str]) -> np.ndarray:
+        categories = self.entities["kind"].cat.categories
+        wanted = [categories.get_loc(k) for k in kinds if k in categories]
+        return np.isin(self._kind_codes()[positions], wanted)
+
+    def _relation_mask(self, edge_ids: np.ndarray, relations: Iterable[str]) -> np.ndarray:
+        categories = self.edges["relation"].cat.categories
+        wanted = [categories.get_loc(r) for r in relations if r in categories]
+        return np.isin(self._relation_codes()[edge_ids], wanted)
+
+    def edges_of(self, entity_id: str) -> pd.DataFrame:
+        """Every edge at the entity (either direction), as rows of ``edges``."""
+        return self.edges.iloc[np.sort(self.adjacency.edges_of(self.position(entity_id)))]
+
+    def sources(self, entity_id: str, relation: str = "extracted_from") -> pd.DataFrame:
+        """The entities this one was extracted from (its source papers), with year and authors.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per outgoing ``relation`` edge: the target entity's row plus ``note``.
+        """
+        position = self.position(entity_id)
+        edge_ids = self.adjacency.edges_of(position)
+        mask = (self.source_codes[edge_ids] == position) & self._relation_mask(
+            edge_ids, [relation]
+        )
+        edge_ids = np.sort(edge_ids[mask])
+        targets = self.target_codes[edge_ids]
+        frame = self.entities.iloc[targets].reset_index(drop=True)
+        frame["relation"] = relation
+        frame["note"] = self.edges["note"].iloc[edge_ids].to_numpy()
+        return frame
+
+    # -------------------------------------------------------------------- card
+    def card(
+        self,
+        entity_id: str,
+        *,
+        max_per_kind: int | None = 25,
+        similar: bool = True,
+        min_cosine: float | None = None,
+        max_similar: int = 25,
+    ) -> Card:
+        """The entity's page: header, source line, neighborhood and related-by-similarity.
+
+        Parameters
+        ----------
+        entity_id
+            The entity to show.
+        max_per_kind
+            Neighbors listed per kind (each group still shows its full count).
+        similar
+            Include the "Related by similarity" section (computes embeddings on first use).
+        min_cosine
+            Threshold for that section; default: the embedder's calibrated threshold.
+        max_similar
+            Entries listed in that section.
+
+        Returns
+        -------
+        Card
+            Shows as HTML in a notebook and as text with ``print``.
+        """
+        from .card import build_card
+
+        return build_card(
+            self,
+            entity_id,
+            max_per_kind=max_per_kind,
+            similar=similar,
+            min_cosine=min_cosine,
+            max_similar=max_similar,
+        )
+
+
+def _counts_line(values: pd.Series, limit: int = 8) -> str:
+    counts = values.value_counts()
+    shown = [f"{name} {count:,}" for name, count in counts.head(limit).items()]
+    if len(counts) > limit:
+        shown.append(f"+{len(counts) - limit} more")
+    return " · ".join(shown) if shown else "(none)"
+
+
+def _as_list(values: str | Sequence[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [values] if isinstance(values, str) else list(values)

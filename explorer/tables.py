@@ -1,0 +1,381 @@
+"""Read a data directory's tables from CSV, TSV, JSON Lines or Parquet.
+
+This module owns the first step of the data's way: files to pandas frames. It knows
+formats and file names; what the columns must hold is :mod:`explorer.schema`'s job.
+Each frame it returns carries two private columns, ``_file`` and ``_row``, so that a
+later problem can be reported where the user will look for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import SchemaError
+
+__all__ = ["Format", "DataFiles", "find_data_files", "read_table", "LoadReport", "RowProblem"]
+
+FILE_COLUMN = "_file"
+ROW_COLUMN = "_row"
+
+
+class Format(str, Enum):
+    """Table formats, chosen by file extension."""
+
+    CSV = "csv"
+    TSV = "tsv"
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+
+
+EXTENSIONS: dict[str, Format] = {
+    ".csv": Format.CSV,
+    ".tsv": Format.TSV,
+    ".tab": Format.TSV,
+    ".jsonl": Format.JSONL,
+    ".ndjson": Format.JSONL,
+    ".parquet": Format.PARQUET,
+}
+
+
+def format_of(path: Path) -> Format:
+    """Return the table format of ``path`` from its extension.
+
+    Raises
+    ------
+    SchemaError
+        If the extension is not one of the supported formats.
+    """
+    try:
+        return EXTENSIONS[path.suffix.lower()]
+    except KeyError:
+        raise SchemaError(
+            f"unknown table format {path.suffix or '(no extension)'!r}.",
+            file=str(path),
+            hint="Use one of " + ", ".join(sorted(EXTENSIONS)) + " (the format is chosen by"
+            " the file extension).",
+        ) from None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One row set aside by ``load(..., on_error="report")``."""
+
+    table: str
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+    id: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row is not None else "")
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class LoadReport:
+    """What loading set aside, and why.
+
+    Attributes
+    ----------
+    problems
+        One :class:`RowProblem` per row set aside.
+    files
+        The files that were read, by table.
+    ignored_files
+        Files in the data directory that are not part of the contract.
+    """
+
+    problems: list[RowProblem] = field(default_factory=list)
+    files: dict[str, list[str]] = field(default_factory=dict)
+    ignored_files: list[str] = field(default_factory=list)
+
+    @property
+    def n_set_aside(self) -> int:
+        """Number of rows set aside."""
+        return len(self.problems)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table with columns table, file, row, column, id, reason."""
+        return pd.DataFrame(
+            [
+                {
+                    "table": p.table,
+                    "file": p.file,
+                    "row": p.row,
+                    "column": p.column,
+                    "id": p.id,
+                    "reason": p.reason,
+                }
+                for p in self.problems
+            ],
+            columns=["table", "file", "row", "column", "id", "reason"],
+        )
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return "No rows set aside."
+        lines = [f"{len(self.problems)} row(s) set aside:"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass
+class DataFiles:
+    """The files of one data directory, by role."""
+
+    entities: list[Path]
+    edges: Path | None
+    embeddings: Path | None
+    ignored: list[Path]
+
+
+_ENTITY_NAMES = {"entities", "entity", "nodes"}
+_EDGE_NAMES = {"edges", "edge", "relations", "links"}
+_EMBEDDING_NAMES = {"embeddings", "vectors"}
+
+
+def find_data_files(path: str | Path) -> DataFiles:
+    """Find the entity, edge and embedding tables of a data directory.
+
+    Parameters
+    ----------
+    path
+        A data directory, or a single entities file (its edges are looked for beside it).
+
+    Returns
+    -------
+    DataFiles
+        The entity files (one ``entities.*`` file or one file per kind), the edges file and
+        the embeddings file if present, and the files that were ignored.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SchemaError(
+            "no such file or directory.",
+            file=str(path),
+            hint="Pass the folder that holds entities.<ext> and edges.<ext>.",
+        )
+    if path.is_file():
+        format_of(path)
+        folder, only_entities = path.parent, path
+    else:
+        folder, only_entities = path, None
+
+    tables: dict[str, Path] = {}
+    ignored: list[Path] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith(".") or not child.is_file():
+            continue
+        if child.suffix.lower() not in EXTENSIONS:
+            ignored.append(child)
+            continue
+        stem = child.stem.lower()
+        if stem in tables:
+            raise SchemaError(
+                f"two tables named {stem!r}: {tables[stem].name} and {child.name}.",
+                file=str(folder),
+                hint="Keep one format per table, so that it is clear which one to read.",
+            )
+        tables[stem] = child
+
+    edges = next((tables.pop(n) for n in list(tables) if n in _EDGE_NAMES), None)
+    embeddings = next((tables.pop(n) for n in list(tables) if n in _EMBEDDING_NAMES), None)
+    if only_entities is not None:
+        entities = [only_entities]
+        ignored += [p for p in tables.values() if p != only_entities]
+    else:
+        named = [tables[n] for n in tables if n in _ENTITY_NAMES]
+        entities = named + [p for n, p in tables.items() if n not in _ENTITY_NAMES]
+    if not entities:
+        raise SchemaError(
+            "no entities table found.",
+            file=str(folder),
+            hint="Add entities.csv (or .tsv, .jsonl, .parquet), or one file per kind such as "
+            "claims.csv; see docs/data-format.md.",
+        )
+    return DataFiles(entities=entities, edges=edges, embeddings=embeddings, ignored=ignored)
+
+
+def kind_from_file_name(path: Path) -> str:
+    """The kind a per-kind file stands for: its stem, singular.
+
+    Examples
+    --------
+    >>> kind_from_file_name(Path("claims.csv")), kind_from_file_name(Path("analysis.tsv"))
+    ('claim', 'analysis')
+    """
+    stem = path.stem.lower()
+    if stem.endswith("ies") and len(stem) > 3:
+        return stem[:-3] + "y"
+    if stem.endswith("s") and not stem.endswith(("ss", "is", "us")):
+        return stem[:-1]
+    return stem
+
+
+def read_table(path: str | Path, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Read one table, choosing the reader by extension.
+
+    Text formats are read as strings (nothing is guessed: ids stay exactly as written);
+    Parquet keeps its types. The frame gets ``_file`` and ``_row`` columns holding the
+    file name and each row's number as a user counts it in that file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        For Parquet, read only these columns (when present).
+
+    Raises
+    ------
+    SchemaError
+        For an unknown extension or a file that cannot be read (encoding, malformed line,
+        corrupt Parquet), naming the file and, where known, the row.
+    """
+    path = Path(path)
+    fmt = format_of(path)
+    if fmt is Format.PARQUET:
+        frame, first_row = _read_parquet(path, columns), 1
+    elif fmt is Format.JSONL:
+        frame = _read_jsonl(path)
+        return _tag(frame, path, rows=frame.pop(ROW_COLUMN))
+    else:
+        frame, first_row = _read_delimited(path, "," if fmt is Format.CSV else "\t"), 2
+    return _tag(frame, path, first_row=first_row)
+
+
+def _tag(
+    frame: pd.DataFrame, path: Path, *, first_row: int = 1, rows: pd.Series | None = None
+) -> pd.DataFrame:
+    frame[FILE_COLUMN] = pd.Categorical([path.name] * len(frame)) if len(frame) else []
+    if rows is None:
+        frame[ROW_COLUMN] = pd.RangeIndex(first_row, first_row + len(frame)).to_numpy()
+    else:
+        frame[ROW_COLUMN] = rows.to_numpy()
+    return frame
+
+
+def _read_parquet(path: Path, columns: Iterable[str] | None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+        wanted = None if columns is None else [c for c in columns if c in schema.names]
+        return pq.read_table(path, columns=wanted).to_pandas()
+    except (OSError, ValueError) as err:
+        raise SchemaError(
+            f"cannot read this Parquet file ({err}).",
+            file=str(path),
+            hint="Check that it is a complete Parquet file (re-export it).",
+        ) from err
+
+
+_LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+
+
+def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
+    name = "CSV" if sep == "," else "TSV"
+    try:
+        frame = pd.read_csv(
+            path, sep=sep, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
+        )
+    except UnicodeDecodeError as err:
+        raise SchemaError(
+            f"is not valid UTF-8 ({err.reason}).",
+            file=str(path),
+            row=_first_bad_utf8_line(path),
+            hint="Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
+        ) from err
+    except pd.errors.EmptyDataError as err:
+        raise SchemaError(
+            "is empty: expected a header row.",
+            file=str(path),
+            hint="Write the column names on the first line.",
+        ) from err
+    except pd.errors.ParserError as err:
+        match = _LINE_IN_MESSAGE.search(str(err))
+        raise SchemaError(
+            f"is not well-formed {name} ({err}).",
+            file=str(path),
+            row=int(match.group(1)) if match else None,
+            hint="Check the quoting and the number of fields on that line.",
+        ) from err
+    _check_delimiter(frame, path, sep)
+    return frame
+
+
+def _check_delimiter(frame: pd.DataFrame, path: Path, sep: str) -> None:
+    if len(frame.columns) != 1:
+        return
+    header = str(frame.columns[0])
+    for other, ext in (("\t", ".tsv"), (",", ".csv"), (";", ".csv with commas"), ("|", "")):
+        if other != sep and other in header:
+            shown = {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "pipes"}[other]
+            raise SchemaError(
+                f"has a single column {header!r}: its fields look separated by {shown}, "
+                f"not by {'commas' if sep == ',' else 'tabs'}.",
+                file=str(path),
+                row=1,
+                hint=f"Rename the file to {ext} or re-export it."
+                if ext
+                else "Re-export it as CSV or TSV.",
+            )
+
+
+def _first_bad_utf8_line(path: Path) -> int | None:
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    records: list[dict] = []
+    rows: list[int] = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise SchemaError(
+                    f"is not valid UTF-8 ({err.reason} at byte {err.start + 1} of the line).",
+                    file=str(path),
+                    row=number,
+                    hint="Save the file as UTF-8.",
+                ) from err
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise SchemaError(
+                    f"is not valid JSON ({err.msg} at character {err.colno}).",
+                    file=str(path),
+                    row=number,
+                    hint="Each line of a JSON Lines file must be one JSON object.",
+                ) from err
+            if not isinstance(record, dict):
+                raise SchemaError(
+                    f"holds a JSON {type(record).__name__}, expected an object with named fields.",
+                    file=str(path),
+                    row=number,
+                    hint='Write each row as {"id": ..., "kind": ..., ...}.',
+                )
+            records.append(record)
+            rows.append(number)
+    frame = pd.DataFrame.from_records(records)
+    frame[ROW_COLUMN] = pd.Series(rows, dtype="int64")
+    return frame
