@@ -1,0 +1,93 @@
+"""Shared fixtures: tiny literal tables, the bundled data, the shared datasets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "data" / "example"
+SCIFACT = ROOT / "data" / "scifact"
+SHARED = ROOT.parent / "shared"
+SEED_PAGE = SHARED / "seeds" / "000_2bcea4be88f1cb4c.txt"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared; skipped locally when absent, a failure in CI."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing: CI must have a copy of shared/ beside the repo")
+        pytest.skip(f"{path} not present")
+    return path
+
+
+@pytest.fixture
+def tiny_entities() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["c:1", "c:2", "f:1", "f:2", "m:1", "p:1", "q:1"],
+            "kind": ["claim", "claim", "finding", "finding", "method", "paper", "question"],
+            "title": [
+                "Sparse features are interpretable",
+                "Dense features are not interpretable",
+                "Ablation changes the output",
+                "Shuffled weights give poor features",
+                "Logit weight analysis",
+                "A paper on features",
+                "How many features are there?",
+            ],
+            "summary": ["s1", "s2", "", "", "", "", ""],
+            "status": ["active"] * 7,
+            "year": [None, None, None, None, None, 2023, None],
+            "authors": ["", "", "", "", "", "Ada One; Bo Two; Cy Three; Di Four; Ed Five", ""],
+        }
+    )
+
+
+@pytest.fixture
+def tiny_edges() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["f:1", "f:1", "f:2", "m:1", "c:1", "f:1", "q:1"],
+            "target": ["c:1", "c:1", "c:1", "c:1", "p:1", "p:1", "c:2"],
+            "relation": [
+                "supports", "associated_with", "supports", "supports",
+                "extracted_from", "extracted_from", "associated_with",
+            ],
+            "note": ["why", "", "", "how", "", "", ""],
+        }
+    )
+
+
+@pytest.fixture
+def tiny_kg(tiny_entities, tiny_edges):
+    from explorer import KnowledgeGraph
+
+    return KnowledgeGraph.from_frames(tiny_entities, tiny_edges)
+
+
+@pytest.fixture
+def write_dir(tmp_path, tiny_entities, tiny_edges):
+    """Write the tiny tables into a data directory in a given format."""
+
+    def write(ext: str = "csv") -> Path:
+        folder = tmp_path / f"data-{ext}"
+        folder.mkdir()
+        for name, frame in (("entities", tiny_entities), ("edges", tiny_edges)):
+            path = folder / f"{name}.{ext}"
+            if ext == "csv":
+                frame.to_csv(path, index=False)
+            elif ext == "tsv":
+                frame.to_csv(path, index=False, sep="\t")
+            elif ext == "jsonl":
+                frame.to_json(path, orient="records", lines=True)
+            elif ext == "parquet":
+                frame.to_parquet(path, index=False)
+        return folder
+
+    return write
