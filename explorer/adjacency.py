@@ -29,7 +29,7 @@ class Adjacency:
     >>> adj.degree.tolist()
     [2, 3, 1]
     >>> adj.neighbors_of(1).tolist(), adj.edges_of(1).tolist()
-    ([0, 0, 2], [0, 1, 2])
+    ([2, 0, 0], [2, 0, 1])
     """
 
     indptr: np.ndarray

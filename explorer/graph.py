@@ -16,7 +16,12 @@ from .search import TitleIndex, closest_ids
 from .tables import LoadReport, find_data_files, kind_from_file_name, read_table
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .card import Card
+    from .embed import Embedder
+    from .related import GraphSimilarity
+    from .render import NeighborhoodGraph
 
 __all__ = ["KnowledgeGraph", "load", "NEIGHBORHOOD_COLUMNS"]
 
@@ -53,7 +58,7 @@ def load(path: str | Path, *, on_error: str = "raise") -> KnowledgeGraph:
     Examples
     --------
     >>> kg = load("data/example")
-    >>> kg.entity("paper:example-source-2024")["year"]
+    >>> int(kg.entity("paper:carauleanu-2024-source-of-the-example-claim")["year"])
     2024
     """
     mode = OnError.parse(on_error)
@@ -108,7 +113,9 @@ class KnowledgeGraph:
         self.embeddings_file: Path | None = None
         self._ids = pd.Index(entities["id"])
         self._title_index: TitleIndex | None = None
-        self._similarity: Any = None
+        self._similarity: GraphSimilarity | None = None
+        self._embedder: Any = None
+        self._embed_fields: tuple[str, ...] = ("title", "summary")
 
     @classmethod
     def from_frames(
@@ -489,6 +496,179 @@ class KnowledgeGraph:
             similar=similar,
             min_cosine=min_cosine,
             max_similar=max_similar,
+        )
+
+
+    # --------------------------------------------------------------- similarity
+    def set_embedder(
+        self, embedder: str | Embedder | None = None, *, fields: Sequence[str] = ("title", "summary")
+    ) -> KnowledgeGraph:
+        """Choose how entities are embedded; the vectors are computed on next use.
+
+        Parameters
+        ----------
+        embedder
+            ``"wordllama"`` (default), ``"tfidf"``, ``"minilm"`` (extra ``[minilm]``), or any
+            object with ``name``, ``default_min_cosine`` and ``encode(list[str])``. ``None``
+            uses the data's own vectors when it has them, else wordllama.
+        fields
+            The columns whose text is embedded, joined (default: title and summary).
+
+        Returns
+        -------
+        KnowledgeGraph
+            ``self``, so calls can be chained.
+        """
+        self._embedder = embedder
+        self._embed_fields = tuple(fields)
+        self._similarity = None
+        return self
+
+    @property
+    def similarity(self) -> GraphSimilarity:
+        """Every entity's vector and the similarity index (built on first use, then kept)."""
+        if self._similarity is None:
+            from .related import GraphSimilarity
+
+            self._similarity = GraphSimilarity.build(
+                self, embedder=self._embedder, fields=self._embed_fields
+            )
+        return self._similarity
+
+    def similar(
+        self, entity_id: str, min_cosine: float | None = None, k: int | None = None
+    ) -> pd.DataFrame:
+        """Entities near in meaning to this one that no typed edge joins to it.
+
+        Parameters
+        ----------
+        entity_id
+            The entity.
+        min_cosine
+            Threshold in [-1, 1]; default: the embedder's calibrated threshold (0.65 for
+            the data's own vectors).
+        k
+            Keep the ``k`` best.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, kind, title, summary, cosine`` (rounded to three places), best
+            first; the entity itself and its typed neighbors (either direction) are left
+            out. ``attrs["min_cosine"]`` is the threshold used.
+
+        Examples
+        --------
+        >>> kg = load("data/example")
+        >>> claim = kg.find("learned features reflect").iloc[0]["id"]
+        >>> kg.similar(claim)[["kind", "cosine"]].head(3).values.tolist()
+        [['note', 0.83], ['note', 0.812], ['question', 0.794]]
+        """
+        from .related import similar
+
+        return similar(self, entity_id, min_cosine=min_cosine, k=k)
+
+    def candidates(
+        self,
+        min_cosine: float | None = None,
+        kinds: Iterable[str] | None = None,
+        *,
+        duplicate_cosine: float = 0.95,
+        method: str | None = None,
+    ) -> pd.DataFrame:
+        """Every pair of entities above the threshold that no typed edge joins.
+
+        Parameters
+        ----------
+        min_cosine
+            Threshold in [-1, 1]; default: the embedder's calibrated threshold.
+        kinds
+            Keep pairs whose two entities are both of these kinds.
+        duplicate_cosine
+            Pairs of the same kind at or above this cosine are labelled
+            ``possible duplicate``, the others ``candidate edge``.
+        method
+            ``"exact"``, ``"faiss"`` (approximate), ``"brute"`` (scikit-learn) or
+            ``"auto"`` (default: exact up to 50,000 entities, faiss above).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id_a, kind_a, title_a, id_b, kind_b, title_b, cosine, label``, each
+            pair once, best first.
+        """
+        from .related import candidates
+
+        return candidates(
+            self, min_cosine=min_cosine, kinds=kinds, duplicate_cosine=duplicate_cosine,
+            method=method,
+        )
+
+    def similarity_histogram(self, min_cosine: float | None = None, *, ax: Axes | None = None):
+        """Plot each entity's nearest-neighbor cosine, with the threshold marked.
+
+        Shows where the threshold falls for this embedder: entities right of the line have
+        at least one similar entity.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .similarity import plot_nearest_cosine_histogram
+
+        state = self.similarity
+        return plot_nearest_cosine_histogram(
+            state.index.nearest_cosine(), state.threshold(min_cosine), ax=ax, label=state.source
+        )
+
+    # ------------------------------------------------------------------- graph
+    def graph(
+        self,
+        entity_id: str,
+        hops: int = 1,
+        include_similar: bool = True,
+        min_cosine: float | None = None,
+        kinds: Iterable[str] | None = None,
+        relations: Iterable[str] | None = None,
+        max_nodes: int = 150,
+        *,
+        height: str = "620px",
+    ) -> NeighborhoodGraph:
+        """An interactive picture of the entity's neighborhood (pyvis, offline).
+
+        Parameters
+        ----------
+        entity_id
+            The focus entity.
+        hops
+            How many typed edges out to go.
+        include_similar
+            Draw similar entities (no typed edge) as dashed links to the focus.
+        min_cosine
+            Threshold for those links; default: the embedder's.
+        kinds, relations
+            Keep only entities of these kinds and edges of these relations.
+        max_nodes
+            Past this many nodes the highest-ranked neighbors are kept and the picture
+            says how many were left out.
+        height
+            CSS height of the drawing.
+
+        Returns
+        -------
+        NeighborhoodGraph
+            Displays in JupyterLab, Notebook and VS Code; ``save(path)`` writes one
+            self-contained HTML file.
+        """
+        from .render import neighborhood_network
+        from .subgraph import neighborhood_subgraph
+
+        part = neighborhood_subgraph(
+            self, entity_id, hops=hops, include_similar=include_similar, min_cosine=min_cosine,
+            kinds=_as_list(kinds), relations=_as_list(relations), max_nodes=max_nodes,
+        )
+        return neighborhood_network(
+            part.nodes, part.edges, focus=entity_id, omitted=part.omitted, height=height
         )
 
 

@@ -1,0 +1,170 @@
+"""Pick the part of the graph a neighborhood view shows: nodes and edges as two frames.
+
+This is the step between the graph and the picture: it decides which entities are
+drawn (hops out from the focus, filtered, capped at ``max_nodes`` keeping the
+highest-ranked) and hands :mod:`explorer.render` plain frames. It imports no pyvis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["Subgraph", "neighborhood_subgraph"]
+
+NODE_COLUMNS = ["id", "kind", "title", "summary", "degree", "hop"]
+EDGE_COLUMNS = ["source", "target", "relation", "note", "directed", "cosine"]
+
+
+@dataclass
+class Subgraph:
+    """Nodes and edges to draw, and how many neighbors were left out."""
+
+    focus: str
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    omitted: int
+
+
+def neighborhood_subgraph(
+    kg: KnowledgeGraph,
+    entity_id: str,
+    *,
+    hops: int = 1,
+    include_similar: bool = True,
+    min_cosine: float | None = None,
+    kinds: Iterable[str] | None = None,
+    relations: Iterable[str] | None = None,
+    max_nodes: int = 150,
+    max_similar: int = 10,
+) -> Subgraph:
+    """The entity's neighborhood out to ``hops`` typed edges, capped at ``max_nodes``.
+
+    Neighbors at each hop are ranked by the number of edges that join them to the
+    nodes already kept, then by degree; past ``max_nodes`` the lowest-ranked are left
+    out and counted in ``omitted``. Similar entities (cosine above the threshold, no
+    typed edge) are added as dashed links to the focus, up to ``max_similar``.
+    """
+    if hops < 0:
+        raise ValueError(f"hops must be 0 or more, not {hops}.")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, not {max_nodes}.")
+    focus = kg.position(entity_id)
+    adjacency = kg.adjacency
+    degree = adjacency.degree
+    edge_ok = _edge_filter(kg, relations)
+    node_ok = _node_filter(kg, kinds)
+
+    kept = [focus]
+    hop_of = {focus: 0}
+    frontier = np.array([focus])
+    omitted = 0
+    for hop in range(1, hops + 1):
+        if len(frontier) == 0:
+            break
+        starts, ends = adjacency.indptr[frontier], adjacency.indptr[frontier + 1]
+        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(
+            frontier
+        ) else np.zeros(0, dtype=np.int64)
+        others = adjacency.neighbors[take]
+        edge_ids = adjacency.edge_ids[take]
+        mask = edge_ok[edge_ids] & node_ok[others] & ~np.isin(others, kept)
+        others = others[mask]
+        if len(others) == 0:
+            break
+        candidates, counts = np.unique(others, return_counts=True)
+        order = np.lexsort((candidates, -degree[candidates], -counts))
+        ranked = candidates[order]
+        room = max_nodes - len(kept)
+        if len(ranked) > room:
+            omitted += len(ranked) - max(room, 0)
+            ranked = ranked[: max(room, 0)]
+        for node in ranked:
+            hop_of[int(node)] = hop
+        kept.extend(int(n) for n in ranked)
+        frontier = ranked
+
+    kept_array = np.array(kept)
+    edge_rows = _induced_edges(kg, kept_array, edge_ok)
+    edges = pd.DataFrame(
+        {
+            "source": kg.ids[kg.source_codes[edge_rows]],
+            "target": kg.ids[kg.target_codes[edge_rows]],
+            "relation": kg.edges["relation"].iloc[edge_rows].astype(str).to_numpy(),
+            "note": kg.edges["note"].iloc[edge_rows].to_numpy(),
+            "directed": True,
+            "cosine": np.nan,
+        },
+        columns=EDGE_COLUMNS,
+    )
+
+    if include_similar:
+        similar = kg.similar(entity_id, min_cosine=min_cosine)
+        if kinds is not None:
+            similar = similar[similar["kind"].isin(list(kinds))]
+        similar = similar.head(max_similar)
+        new = [i for i in similar["id"] if kg.position(i) not in hop_of]
+        for i in new:
+            hop_of[kg.position(i)] = 1
+        kept_array = np.concatenate([kept_array, [kg.position(i) for i in new]]).astype(int)
+        links = pd.DataFrame(
+            {
+                "source": entity_id,
+                "target": similar["id"].to_numpy(),
+                "relation": "similar",
+                "note": "",
+                "directed": False,
+                "cosine": similar["cosine"].to_numpy(dtype=float),
+            },
+            columns=EDGE_COLUMNS,
+        )
+        edges = pd.concat([edges, links], ignore_index=True) if len(links) else edges
+
+    rows = kg.entities.iloc[kept_array]
+    nodes = pd.DataFrame(
+        {
+            "id": rows["id"].to_numpy(),
+            "kind": rows["kind"].astype(str).to_numpy(),
+            "title": rows["title"].to_numpy(),
+            "summary": rows["summary"].to_numpy(),
+            "degree": degree[kept_array].astype(int),
+            "hop": [hop_of[int(p)] for p in kept_array],
+        },
+        columns=NODE_COLUMNS,
+    )
+    return Subgraph(focus=entity_id, nodes=nodes, edges=edges, omitted=omitted)
+
+
+def _edge_filter(kg: KnowledgeGraph, relations: Iterable[str] | None) -> np.ndarray:
+    if relations is None:
+        return np.ones(len(kg.edges), dtype=bool)
+    categories = kg.edges["relation"].cat.categories
+    wanted = [categories.get_loc(r) for r in relations if r in categories]
+    return np.isin(kg.edges["relation"].cat.codes.to_numpy(), wanted)
+
+
+def _node_filter(kg: KnowledgeGraph, kinds: Iterable[str] | None) -> np.ndarray:
+    if kinds is None:
+        return np.ones(len(kg.entities), dtype=bool)
+    categories = kg.entities["kind"].cat.categories
+    wanted = [categories.get_loc(k) for k in kinds if k in categories]
+    return np.isin(kg.entities["kind"].cat.codes.to_numpy(), wanted)
+
+
+def _induced_edges(kg: KnowledgeGraph, kept: np.ndarray, edge_ok: np.ndarray) -> np.ndarray:
+    """Rows of the edges whose two ends are both kept (and whose relation passes)."""
+    adjacency = kg.adjacency
+    pieces = [adjacency.edges_of(int(p)) for p in kept]
+    candidate = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.int64)
+    candidate = candidate[edge_ok[candidate]]
+    inside = np.isin(kg.source_codes[candidate], kept) & np.isin(
+        kg.target_codes[candidate], kept
+    )
+    return candidate[inside]
