@@ -1,0 +1,540 @@
+r"""Draw a neighborhood as a self-contained, offline vis-network page (the pyvis adapter).
+
+This is the only module that imports pyvis. The graph layer hands over two tidy frames
+(nodes and edges of a neighborhood); :func:`neighborhood_network` turns them into a pyvis
+``Network`` wrapped in a :class:`NeighborhoodGraph`, which renders one HTML page that needs
+no network access and can be saved or shown inline in a notebook.
+
+Escaping, sink by sink
+----------------------
+Every text that comes from the data is untrusted.
+
+* Tooltips (node and edge ``title``) are plain strings, lines separated by ``\n``.
+  vis-network shows a string tooltip with ``innerText``, so it is text and is *not*
+  escaped beforehand (escaped text would show ``&lt;`` to the reader).
+* Labels are drawn on the canvas: text, never parsed.
+* The page title, the header, the legend and the "more neighbors" note are HTML: the
+  page is a Jinja2 template with autoescape on, so each is escaped exactly once.
+* Node and edge data reach the page as JSON inside ``<script>``; Jinja's ``tojson``
+  escapes ``<``, ``>``, ``&`` and ``'`` as ``\u003c``... so no text can end the script.
+* ``_repr_html_`` puts the whole page in an ``<iframe srcdoc="...">``: the page is
+  escaped once more for that attribute (:func:`html.escape`), as it must be.
+
+pyvis's own template is not used: its ``tooltip_link`` popup and its select/filter menus
+insert data with ``innerHTML`` and it links Bootstrap from a CDN even with
+``cdn_resources='in_line'``. None of those features exists in our page.
+
+Offline
+-------
+The page inlines pyvis's bundled vis-network 9.1.2 (JavaScript only; the few CSS rules
+needed are in the template) and has no ``src=``, ``href=`` or ``url(`` at all. The bundled
+JavaScript contains a few ``http(s)://`` strings that are never fetched: licence comments,
+core-js metadata, an error message and the SVG namespace name. They are written with
+``:\/\/`` instead of ``://`` (the same string to JavaScript), so the saved page contains no
+``http://`` or ``https://`` substring produced by us. Text from the data is shown as it is:
+a summary that quotes a URL keeps it (as text, never as a link or a resource).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyvis
+from pyvis.network import Network
+
+from explorer.errors import SchemaError, UnknownEntityError
+from explorer.palette import FALLBACK_COLORS, KNOWN_KIND_COLORS, kind_colors
+
+__all__ = [
+    "FALLBACK_COLORS",
+    "KNOWN_KIND_COLORS",
+    "NeighborhoodGraph",
+    "kind_colors",
+    "neighborhood_network",
+]
+
+TYPED_EDGE_COLOR = "#8a8a8a"
+SIMILAR_EDGE_COLOR = "#d1477a"
+SIMILAR_RELATION = "similar"
+FOCUS_BORDER = "#111111"
+
+LABEL_MAX = 40
+SUMMARY_MAX = 400
+EDGE_LABEL_MAX = 30
+MIN_SIZE, MAX_SIZE = 10.0, 36.0
+
+NODE_COLUMNS = ("id", "kind", "title", "summary", "degree", "hop")
+EDGE_COLUMNS = ("source", "target", "relation", "note", "directed", "cosine")
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_VIS_JS = "lib/vis-9.1.2/vis-network.min.js"
+_HEIGHT = re.compile(r"^\d+(\.\d+)?(px|em|rem|vh)$")
+_HEADER_PX = 34  # the page header's fixed height, see neighborhood.html
+
+
+class NeighborhoodGraph:
+    """A drawn neighborhood: a pyvis network plus what the page shows around it.
+
+    Built by :func:`neighborhood_network`; ``__init__`` only stores.
+
+    Attributes
+    ----------
+    network
+        The ``pyvis.network.Network``; its ``nodes``/``edges`` lists hold the vis data.
+    focus
+        The id of the entity the neighborhood is centred on.
+    n_nodes, n_edges
+        How many nodes and edges are drawn.
+    omitted
+        How many neighbors were left out by the graph layer (0 if none).
+    page_title
+        The page's title (plain text; escaped when rendered).
+    legend
+        ``(kind, colour)`` pairs of the kinds drawn.
+    height
+        CSS height of the drawing area, e.g. ``"620px"``.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        focus: str,
+        n_nodes: int,
+        n_edges: int,
+        omitted: int,
+        page_title: str,
+        legend: list[tuple[str, str]],
+        height: str,
+    ) -> None:
+        self.network = network
+        self.focus = focus
+        self.n_nodes = n_nodes
+        self.n_edges = n_edges
+        self.omitted = omitted
+        self.page_title = page_title
+        self.legend = legend
+        self.height = height
+
+    @property
+    def omitted_note(self) -> str | None:
+        """The note shown when neighbors were left out, e.g. ``"12 more neighbors not shown"``."""
+        if self.omitted <= 0:
+            return None
+        noun = "neighbor" if self.omitted == 1 else "neighbors"
+        return f"{self.omitted:,} more {noun} not shown"
+
+    def html(self) -> str:
+        """Render the full self-contained page.
+
+        Returns
+        -------
+        str
+            One HTML document with vis-network inlined; it loads nothing from anywhere.
+        """
+        template = _environment().get_template("neighborhood.html")
+        return template.render(
+            page_title=self.page_title,
+            omitted_note=self.omitted_note,
+            legend=self.legend,
+            height=self.height,
+            typed_color=TYPED_EDGE_COLOR,
+            similar_color=SIMILAR_EDGE_COLOR,
+            vis_js=_vis_js(),
+            nodes=self.network.nodes,
+            edges=self.network.edges,
+            options=self.network.options,
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to one self-contained HTML file.
+
+        Parameters
+        ----------
+        path
+            Where to write (an existing file is replaced).
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
+        path = Path(path)
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        """Show the page in a sandboxed ``<iframe srcdoc>``: JupyterLab, Notebook and VS Code."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+            f'style="width:100%;height:calc({self.height} + {_HEADER_PX + 6}px);border:none" '
+            'sandbox="allow-scripts"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        text = (
+            f"NeighborhoodGraph(focus={self.focus!r}, "
+            f"{self.n_nodes:,} nodes, {self.n_edges:,} edges"
+        )
+        if self.omitted:
+            text += f", {self.omitted:,} omitted"
+        return text + ")"
+
+
+def neighborhood_network(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    focus: str,
+    omitted: int = 0,
+    height: str = "620px",
+    seed: int = 7,
+    physics_max_iterations: int = 300,
+) -> NeighborhoodGraph:
+    """Turn a neighborhood's nodes and edges into an offline vis-network drawing.
+
+    Parameters
+    ----------
+    nodes
+        One row per entity, columns ``id``, ``kind``, ``title``, ``summary`` (may be
+        empty or NaN), ``degree`` (whole-graph degree) and ``hop`` (0 for the focus).
+    edges
+        One row per edge, columns ``source``, ``target`` (ids in ``nodes``), ``relation``
+        (``"similar"`` for similarity links), ``note`` (may be empty or NaN), ``directed``
+        (bool) and ``cosine`` (float, NaN for typed edges). Several edges between the same
+        two entities are all drawn, curved apart.
+    focus
+        The id the neighborhood is centred on; drawn as a bigger star with a bold border.
+    omitted
+        How many neighbors the graph layer left out; the page says so when > 0.
+    height
+        CSS height of the drawing area: a number with ``px``, ``em``, ``rem`` or ``vh``.
+    seed
+        ``layout.randomSeed``: the same inputs and seed give the same page and layout.
+    physics_max_iterations
+        Upper bound of the stabilization iterations; physics is switched off afterwards.
+
+    Returns
+    -------
+    NeighborhoodGraph
+        Holds the pyvis network; ``.html()``, ``.save(path)``, inline display in Jupyter.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, an id repeats, or an edge names an id that is not a node.
+    UnknownEntityError
+        ``focus`` is not among the nodes.
+    ValueError
+        ``height``, ``omitted``, ``seed`` or ``physics_max_iterations`` is out of range.
+
+    Examples
+    --------
+    >>> nodes = pd.DataFrame({"id": ["c1", "p1"], "kind": ["claim", "paper"],
+    ...                       "title": ["A claim", "A paper"], "summary": ["", None],
+    ...                       "degree": [3, 1], "hop": [0, 1]})
+    >>> edges = pd.DataFrame({"source": ["c1"], "target": ["p1"],
+    ...                       "relation": ["extracted_from"], "note": [None],
+    ...                       "directed": [True], "cosine": [float("nan")]})
+    >>> g = neighborhood_network(nodes, edges, focus="c1", omitted=4)
+    >>> g
+    NeighborhoodGraph(focus='c1', 2 nodes, 1 edges, 4 omitted)
+    >>> g.omitted_note
+    '4 more neighbors not shown'
+    >>> "https://" in g.html()
+    False
+    """
+    height = _check_height(height)
+    for name, value, low in (
+        ("omitted", omitted, 0),
+        ("seed", seed, 0),
+        ("physics_max_iterations", physics_max_iterations, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    _check_columns(nodes, NODE_COLUMNS, "nodes")
+    _check_columns(edges, EDGE_COLUMNS, "edges")
+
+    node_rows = nodes.loc[:, list(NODE_COLUMNS)].to_dict("records")
+    ids = [str(row["id"]) for row in node_rows]
+    id_set = set(ids)
+    if len(id_set) != len(ids):
+        dup = next(i for i, n in Counter(ids).items() if n > 1)
+        raise SchemaError(
+            f"node id {dup!r} appears more than once.",
+            column="id",
+            hint="Pass one row per entity.",
+        )
+    focus = str(focus)
+    if focus not in id_set:
+        raise UnknownEntityError(focus)
+
+    network = _new_network(height)
+    colors = kind_colors(_text(row["kind"]) or "unknown" for row in node_rows)
+    focus_title = focus
+    for row, node_id in zip(node_rows, ids, strict=True):
+        kind = _text(row["kind"]) or "unknown"
+        title = _text(row["title"])
+        is_focus = node_id == focus
+        if is_focus and title:
+            focus_title = title
+        network.add_node(
+            node_id, **_node_options(row, node_id, kind, title, colors[kind], is_focus)
+        )
+
+    edge_rows = edges.loc[:, list(EDGE_COLUMNS)].to_dict("records")
+    parallel: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(edge_rows):
+        source, target = str(row["source"]), str(row["target"])
+        for end, column in ((source, "source"), (target, "target")):
+            if end not in id_set:
+                raise SchemaError(
+                    f"edge {number} has {column} {end!r}, which is not among the nodes.",
+                    row=number + 1,
+                    column=column,
+                    hint="Every edge endpoint must be a row of the nodes frame.",
+                )
+        pair = (source, target) if source <= target else (target, source)
+        rank = parallel.get(pair, 0)
+        parallel[pair] = rank + 1
+        network.add_edge(source, target, **_edge_options(row, number, source, target, rank))
+
+    network.options = _options(seed, physics_max_iterations)
+    legend = sorted(colors.items(), key=_legend_order)
+    return NeighborhoodGraph(
+        network,
+        focus=focus,
+        n_nodes=len(network.nodes),
+        n_edges=len(network.edges),
+        omitted=omitted,
+        page_title=f"Neighborhood of {focus_title}",
+        legend=legend,
+        height=height,
+    )
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def _new_network(height: str) -> Network:
+    # directed=True: pyvis drops a second edge between the same pair in undirected mode.
+    # Arrows are then set per edge. No select/filter menu, no highlight popup (innerHTML).
+    return Network(
+        height=height,
+        width="100%",
+        directed=True,
+        notebook=False,
+        neighborhood_highlight=False,
+        select_menu=False,
+        filter_menu=False,
+        cdn_resources="in_line",
+    )
+
+
+def _node_options(
+    row: dict[str, Any], node_id: str, kind: str, title: str, color: str, is_focus: bool
+) -> dict[str, Any]:
+    degree = _int(row["degree"])
+    hop = _int(row["hop"])
+    summary = _shorten(_text(row["summary"]), SUMMARY_MAX)
+    lines = [f"{kind} · {node_id}", title or "(untitled)"]
+    if summary:
+        lines += ["", summary]
+    lines += ["", f"degree {degree:,} · hop {hop}"]
+    size = min(MAX_SIZE, max(MIN_SIZE, MIN_SIZE + 4.0 * math.log1p(max(degree, 0))))
+    options: dict[str, Any] = {
+        "label": _shorten(title or node_id, LABEL_MAX),
+        "title": "\n".join(lines),
+        "shape": "dot",
+        "size": round(size, 2),
+        "borderWidth": 1,
+        "color": {
+            "background": color,
+            "border": _darker(color),
+            "highlight": {"background": color, "border": FOCUS_BORDER},
+            "hover": {"background": color, "border": FOCUS_BORDER},
+        },
+        "font": {"size": 12, "color": "#222222"},
+        "kind": kind,
+        "hop": hop,
+        "degree": degree,
+    }
+    if is_focus:
+        options.update(
+            shape="star",
+            size=round(min(MAX_SIZE * 1.4, size * 1.4 + 8), 2),
+            borderWidth=4,
+            font={"size": 16, "color": "#000000", "strokeWidth": 4, "strokeColor": "#ffffff"},
+        )
+        options["color"] = {**options["color"], "border": FOCUS_BORDER}
+        options["focus"] = True
+    return options
+
+
+def _edge_options(
+    row: dict[str, Any], number: int, source: str, target: str, rank: int
+) -> dict[str, Any]:
+    relation = _text(row["relation"]) or "related"
+    similar = relation == SIMILAR_RELATION
+    directed = not similar and not _missing(row["directed"]) and bool(row["directed"])
+    note = _text(row["note"])
+    if similar:
+        cosine = row["cosine"]
+        tooltip = relation if _missing(cosine) else f"{relation} · cosine {float(cosine):.3f}"
+        color = SIMILAR_EDGE_COLOR
+    else:
+        tooltip = f"{relation}\n{source} {'→' if directed else '—'} {target}"
+        color = TYPED_EDGE_COLOR
+    if note:
+        tooltip += "\n" + _shorten(note, SUMMARY_MAX)
+    options: dict[str, Any] = {
+        "id": f"e{number}",
+        "title": tooltip,
+        "relation": relation,
+        "arrows": {"to": {"enabled": directed}},
+        "dashes": similar,
+        "color": color,  # a string: the same colour when selected or hovered
+    }
+    if not similar:
+        options["label"] = _shorten(relation, EDGE_LABEL_MAX)
+    if rank:
+        # Parallel edges: alternate sides, further out each time. Orientation is taken
+        # relative to the sorted pair so A->B and B->A do not curve onto each other.
+        clockwise = (rank % 2 == 1) == (source <= target)
+        options["smooth"] = {
+            "enabled": True,
+            "type": "curvedCW" if clockwise else "curvedCCW",
+            "roundness": round(0.25 * ((rank + 1) // 2), 2),
+        }
+    return options
+
+
+def _options(seed: int, iterations: int) -> dict[str, Any]:
+    return {
+        "layout": {"randomSeed": seed, "improvedLayout": True},
+        "physics": {
+            "enabled": True,
+            "solver": "barnesHut",
+            "barnesHut": {
+                "gravitationalConstant": -6000,
+                "centralGravity": 0.3,
+                "springLength": 140,
+                "springConstant": 0.04,
+                "damping": 0.3,
+                "avoidOverlap": 0.2,
+            },
+            "minVelocity": 0.75,
+            "stabilization": {
+                "enabled": True,
+                "iterations": iterations,
+                "updateInterval": 50,
+                "fit": True,
+            },
+        },
+        "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False},
+        "nodes": {"shape": "dot"},
+        "edges": {
+            "smooth": {"enabled": True, "type": "continuous", "roundness": 0.3},
+            "font": {"size": 10, "color": "#555555", "strokeWidth": 3, "align": "middle"},
+            "arrows": {"to": {"scaleFactor": 0.6}},
+            "width": 1.5,
+            "selectionWidth": 1.5,
+        },
+    }
+
+
+def _legend_order(item: tuple[str, str]) -> tuple[int, str]:
+    known = list(KNOWN_KIND_COLORS)
+    kind = item[0].lower()
+    return (known.index(kind) if kind in known else len(known), item[0])
+
+
+def _check_columns(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise SchemaError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"the {name} frame lacks column(s) {', '.join(map(repr, missing))}.",
+            column=missing[0],
+            hint=f"Expected columns: {', '.join(columns)}.",
+        )
+
+
+def _check_height(height: str | int) -> str:
+    if isinstance(height, int) and not isinstance(height, bool):
+        height = f"{height}px"
+    text = str(height).strip()
+    if not _HEIGHT.match(text):
+        raise ValueError(
+            f"height must be a CSS length such as '620px', '40em' or '70vh', got {height!r}."
+        )
+    return text
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _text(value: Any) -> str:
+    if _missing(value):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def _int(value: Any) -> int:
+    try:
+        return 0 if _missing(value) else int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def _darker(color: str, factor: float = 0.7) -> str:
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{int(c * factor):02x}" for c in (r, g, b))
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _vis_js() -> str:
+    """Return pyvis's bundled vis-network, ready to inline (see "Offline" above)."""
+    text = (Path(pyvis.__file__).parent / _VIS_JS).read_text(encoding="utf-8")
+    if "</script" in text.lower():  # pragma: no cover - not so in vis-network 9.1.2
+        raise RuntimeError("the bundled vis-network contains '</script' and cannot be inlined")
+    # "://" only occurs in strings and comments; "\/" is "/" in a JS string or regex.
+    return text.replace("://", ":\\/\\/")
+
+
+def _vis_urls() -> list[str]:
+    """List the ``http(s)://`` strings in the bundled vis-network (for the tests)."""
+    text = (Path(pyvis.__file__).parent / _VIS_JS).read_text(encoding="utf-8")
+    return sorted(set(re.findall(r"https?://[^\s\"'`)]+", text)))
