@@ -85,7 +85,10 @@ class TitleIndex:
             limit=limit, score_cutoff=max(min_score, 80),
         )
         for _text, score, position in id_hits:
-            found.setdefault(position, (float(score) * 0.75, "id"))
+            inside = query.lower() in self._id_list[position].lower()
+            scaled = 75.0 + float(score) / 4.0 if inside else float(score) * 0.75
+            if scaled > found.get(position, (0.0, ""))[0]:
+                found[position] = (scaled, "id")
         if not found:
             return pd.DataFrame(columns=columns)
         frame = pd.DataFrame(
