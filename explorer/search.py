@@ -31,7 +31,8 @@ class TitleIndex:
     """Ranked, typo-tolerant lookup of entities by id or title.
 
     Exact id matches rank first, then titles or ids containing the query (case-insensitive),
-    then fuzzy matches (rapidfuzz ``WRatio``, which tolerates small typos and word order).
+    then fuzzy matches: the better of rapidfuzz ``token_set_ratio`` (all the query's words,
+    any order) and ``WRatio`` (small typos), on titles and ids.
 
     Parameters
     ----------
@@ -69,15 +70,18 @@ class TitleIndex:
             found[int(self.ids.get_loc(query))] = (100.0, "id")
         folded_query = utils.default_process(query)
         folded = self._folded_titles()
-        hits = process.extract(
-            folded_query, folded, scorer=fuzz.WRatio, processor=None,
-            limit=limit * 3, score_cutoff=min_score,
-        )
-        for _text, score, position in hits:
-            exact = folded_query and folded_query in folded[position]
-            kind = "title" if exact else "fuzzy"
-            scaled = 75.0 + float(score) / 4.0 if exact else float(score) * 0.75
-            found.setdefault(position, (scaled, kind))
+        best: dict[int, float] = {}
+        for scorer, weight in ((fuzz.token_set_ratio, 1.0), (fuzz.WRatio, 0.9)):
+            hits = process.extract(
+                folded_query, folded, scorer=scorer, processor=None,
+                limit=limit * 3, score_cutoff=min_score,
+            )
+            for _text, score, position in hits:
+                best[position] = max(best.get(position, 0.0), float(score) * weight)
+        for position, score in best.items():
+            exact = bool(folded_query) and folded_query in folded[position]
+            scaled = 75.0 + score / 4.0 if exact else score * 0.75
+            found.setdefault(position, (scaled, "title" if exact else "fuzzy"))
         if self._id_list is None:
             self._id_list = self.ids.tolist()
         id_hits = process.extract(
