@@ -112,6 +112,7 @@ class KnowledgeGraph:
         self.path: Path | None = None
         self.embeddings_file: Path | None = None
         self._ids = pd.Index(entities["id"])
+        self._arrays: dict[tuple[str, str], np.ndarray] = {}
         self._title_index: TitleIndex | None = None
         self._similarity: GraphSimilarity | None = None
         self._embedder: Any = None
@@ -335,7 +336,7 @@ class KnowledgeGraph:
             present, key=lambda k: (-group_size[k], -group_edges[k], str(kind_names[k]))
         )
 
-        titles = self.entities["title"]
+        titles = self._column("entities", "title")
         chosen: list[np.ndarray] = []
         omitted = 0
         for code in group_order:
@@ -344,7 +345,7 @@ class KnowledgeGraph:
                 key = counts[members].astype(np.int64) * (int(degree.max()) + 1) + degree[members]
                 cut = np.partition(key, len(key) - limit_per_kind)[len(key) - limit_per_kind]
                 members = members[key >= cut]
-            member_titles = titles.iloc[neighbors[members]].to_numpy(dtype=object)
+            member_titles = titles[neighbors[members]]
             order = sorted(
                 range(len(members)),
                 key=lambda i: (-counts[members[i]], -degree[members[i]], str(member_titles[i])),
@@ -359,13 +360,13 @@ class KnowledgeGraph:
         relations_of, notes_of, directions_of = self._edge_details(
             position, selected, inverse, edge_ids
         )
-        rows = self.entities.iloc[neighbors[selected]]
+        rows = neighbors[selected]
         frame = pd.DataFrame(
             {
-                "id": rows["id"].to_numpy(),
-                "kind": rows["kind"].astype(str).to_numpy(),
-                "title": rows["title"].to_numpy(),
-                "summary": rows["summary"].to_numpy(),
+                "id": self._column("entities", "id")[rows],
+                "kind": kind_names[kind_codes[selected]],
+                "title": titles[rows],
+                "summary": self._column("entities", "summary")[rows],
                 "relations": relations_of,
                 "notes": notes_of,
                 "directions": directions_of,
@@ -400,7 +401,7 @@ class KnowledgeGraph:
         group, edges = group[order], edges[order]
         relation_codes = self._relation_codes()[edges]
         relation_names = np.asarray(self.edges["relation"].cat.categories, dtype=object)
-        notes = self.edges["note"].iloc[edges].to_numpy(dtype=object)
+        notes = self._column("edges", "note")[edges]
         outgoing = self.source_codes[edges] == position
         incoming = self.target_codes[edges] == position
         starts = np.searchsorted(group, selected, side="left")
@@ -417,11 +418,23 @@ class KnowledgeGraph:
             directions_of.append("both" if out and into else "out" if out else "in")
         return relations_of, notes_of, directions_of
 
+    def _column(self, table: str, name: str) -> np.ndarray:
+        """A column as a numpy array, converted once (the hot paths index these)."""
+        key = (table, name)
+        if key not in self._arrays:
+            frame = self.entities if table == "entities" else self.edges
+            column = frame[name]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                self._arrays[key] = column.cat.codes.to_numpy()
+            else:
+                self._arrays[key] = column.to_numpy(dtype=object)
+        return self._arrays[key]
+
     def _kind_codes(self) -> np.ndarray:
-        return self.entities["kind"].cat.codes.to_numpy()
+        return self._column("entities", "kind")
 
     def _relation_codes(self) -> np.ndarray:
-        return self.edges["relation"].cat.codes.to_numpy()
+        return self._column("edges", "relation")
 
     def _kind_mask(self, positions: np.ndarray, kinds: Iterable[str]) -> np.ndarray:
         categories = self.entities["kind"].cat.categories
