@@ -407,9 +407,9 @@ class KnowledgeGraph:
         starts = np.searchsorted(group, selected, side="left")
         ends = np.searchsorted(group, selected, side="right")
         relations_of, notes_of, directions_of = [], [], []
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=True):
             pairs = sorted(
-                zip(relation_names[relation_codes[start:end]], notes[start:end]),
+                zip(relation_names[relation_codes[start:end]], notes[start:end], strict=True),
                 key=lambda rn: str(rn[0]),
             )
             relations_of.append(tuple(dict.fromkeys(str(r) for r, _ in pairs)))
@@ -514,7 +514,10 @@ class KnowledgeGraph:
 
     # --------------------------------------------------------------- similarity
     def set_embedder(
-        self, embedder: str | Embedder | None = None, *, fields: Sequence[str] = ("title", "summary")
+        self,
+        embedder: str | Embedder | None = None,
+        *,
+        fields: Sequence[str] = ("title", "summary"),
     ) -> KnowledgeGraph:
         """Choose how entities are embedded; the vectors are computed on next use.
 

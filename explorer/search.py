@@ -1,13 +1,25 @@
-"""Typo-tolerant search over entity ids and titles (rapidfuzz)."""
+"""Typo-tolerant search over entity ids and titles.
+
+A word index is built on first use (pyarrow, vectorised): each title's words, a vocabulary,
+and for each word the titles that hold it. A query's words are matched against the
+vocabulary with rapidfuzz (so ``lerning`` finds ``learning``), titles are scored by how many
+of the query's words they hold and how closely, and only the best few hundred are re-scored
+with rapidfuzz against the whole query. The cost grows with the number of titles that share
+the query's words, not with the size of the graph.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["TitleIndex", "closest_ids"]
+
+_WORD = re.compile(r"\w+")
+_RESCORE = 300
 
 
 def closest_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
@@ -30,69 +42,99 @@ def closest_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
 class TitleIndex:
     """Ranked, typo-tolerant lookup of entities by id or title.
 
-    Exact id matches rank first, then titles or ids containing the query (case-insensitive),
-    then fuzzy matches: the better of rapidfuzz ``token_set_ratio`` (all the query's words,
-    any order) and ``WRatio`` (small typos), on titles and ids.
+    An exact id ranks first (score 100); then titles or ids containing the whole query
+    (75-100); then titles holding the query's words, allowing small typos (below 75).
 
     Parameters
     ----------
-    ids, titles
-        Parallel sequences, one item per entity.
+    ids
+        Entity ids by position.
+    titles
+        Titles by position.
     """
 
     def __init__(self, ids: pd.Index, titles: Sequence[str]) -> None:
         self.ids = ids
         self.titles = titles
-        self._folded: list[str] | None = None
-        self._id_list: list[str] | None = None
+        self._built = False
 
-    def _folded_titles(self) -> list[str]:
-        if self._folded is None:
-            from rapidfuzz import utils
+    def _build(self) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-            self._folded = [utils.default_process(str(t)) for t in self.titles]
-        return self._folded
+        folded = pc.utf8_lower(pa.array(list(self.titles), type=pa.large_string()))
+        words = pc.split_pattern_regex(folded, r"[^\w]+")
+        flat = pc.list_flatten(words)
+        parents = pc.list_parent_indices(words).to_numpy()
+        keep = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)
+        encoded = pc.dictionary_encode(flat.filter(pa.array(keep)))
+        codes = encoded.indices.to_numpy()
+        parents = parents[keep]
+        order = np.argsort(codes, kind="stable")
+        self._postings = parents[order].astype(np.int64)
+        self._indptr = np.zeros(len(encoded.dictionary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(codes, minlength=len(encoded.dictionary)), out=self._indptr[1:])
+        self._vocabulary = encoded.dictionary.to_pylist()
+        self._word_code = {word: code for code, word in enumerate(self._vocabulary)}
+        self._folded = folded
+        self._built = True
 
-    def search(self, query: str, limit: int = 10, min_score: float = 60.0) -> pd.DataFrame:
-        """Return the best matches as a frame with columns ``position, score, match``.
+    def _word_scores(self, token: str) -> list[tuple[int, float]]:
+        """Vocabulary words matching one query word: exact, or close for longer words."""
+        from rapidfuzz import fuzz, process
 
-        ``score`` is 0-100 (exact id 100, titles containing the query 75-100, fuzzy
-        matches below 75); ``match`` says how it matched (``id``, ``title`` or ``fuzzy``).
-        """
-        from rapidfuzz import fuzz, process, utils
+        found = []
+        if token in self._word_code:
+            found.append((self._word_code[token], 100.0))
+        if len(token) >= 4:
+            for _word, score, code in process.extract(
+                token, self._vocabulary, scorer=fuzz.ratio, limit=20, score_cutoff=80
+            ):
+                if not found or code != found[0][0]:
+                    found.append((code, float(score)))
+        return found
+
+    def search(self, query: str, limit: int = 10) -> pd.DataFrame:
+        """Return the best matches as a frame with columns ``position, score, match``."""
+        from rapidfuzz import fuzz, utils
 
         query = query.strip()
         columns = ["position", "score", "match"]
         if not query:
             return pd.DataFrame(columns=columns)
+        if not self._built:
+            self._build()
         found: dict[int, tuple[float, str]] = {}
         if query in self.ids:
             found[int(self.ids.get_loc(query))] = (100.0, "id")
-        folded_query = utils.default_process(query)
-        folded = self._folded_titles()
-        best: dict[int, float] = {}
-        for scorer, weight in ((fuzz.token_set_ratio, 1.0), (fuzz.WRatio, 0.9)):
-            hits = process.extract(
-                folded_query, folded, scorer=scorer, processor=None,
-                limit=limit * 3, score_cutoff=min_score,
-            )
-            for _text, score, position in hits:
-                best[position] = max(best.get(position, 0.0), float(score) * weight)
-        for position, score in best.items():
-            exact = bool(folded_query) and folded_query in folded[position]
-            scaled = 75.0 + score / 4.0 if exact else score * 0.75
-            found.setdefault(position, (scaled, "title" if exact else "fuzzy"))
-        if self._id_list is None:
-            self._id_list = self.ids.tolist()
-        id_hits = process.extract(
-            query, self._id_list, scorer=fuzz.WRatio, processor=utils.default_process,
-            limit=limit, score_cutoff=max(min_score, 80),
-        )
-        for _text, score, position in id_hits:
-            inside = query.lower() in self._id_list[position].lower()
-            scaled = 75.0 + float(score) / 4.0 if inside else float(score) * 0.75
-            if scaled > found.get(position, (0.0, ""))[0]:
-                found[position] = (scaled, "id")
+
+        tokens = list(dict.fromkeys(_WORD.findall(query.lower())))
+        n = len(self.titles)
+        if tokens and n:
+            total = np.zeros(n, dtype=np.float32)
+            for token in tokens:
+                best = np.zeros(n, dtype=np.float32)
+                for code, score in self._word_scores(token):
+                    rows = self._postings[self._indptr[code] : self._indptr[code + 1]]
+                    best[rows] = np.maximum(best[rows], score)
+                total += best
+            total /= len(tokens)
+            hits = np.flatnonzero(total > 0)
+            if len(hits) > _RESCORE:
+                hits = hits[np.argpartition(-total[hits], _RESCORE)[:_RESCORE]]
+            folded_query = utils.default_process(query)
+            for position in hits.tolist():
+                title = utils.default_process(str(self.titles[position]))
+                whole = max(fuzz.token_set_ratio(folded_query, title),
+                            0.9 * fuzz.WRatio(folded_query, title))
+                score = 0.6 * float(total[position]) + 0.4 * whole
+                if folded_query and folded_query in title:
+                    found.setdefault(position, (75.0 + score / 4.0, "title"))
+                elif score >= 50:
+                    found.setdefault(position, (score * 0.75, "fuzzy"))
+
+        if ":" in query or len(found) < limit:
+            self._search_ids(query, found, limit)
         if not found:
             return pd.DataFrame(columns=columns)
         frame = pd.DataFrame(
@@ -100,3 +142,23 @@ class TitleIndex:
         )
         frame = frame.sort_values(["score", "position"], ascending=[False, True], kind="stable")
         return frame.head(limit).reset_index(drop=True)
+
+    def _search_ids(self, query: str, found: dict[int, tuple[float, str]], limit: int) -> None:
+        """Ids that contain the query (vectorised), then close ids on small graphs."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from rapidfuzz import fuzz, process, utils
+
+        ids = pa.array(self.ids.to_numpy(dtype=object), type=pa.large_string())
+        inside = pc.match_substring(ids, query, ignore_case=True).to_numpy(zero_copy_only=False)
+        for position in np.flatnonzero(inside)[: limit * 3].tolist():
+            text = str(self.ids[position])
+            score = 75.0 + fuzz.ratio(query.lower(), text.lower()) / 4.0
+            if score > found.get(position, (0.0, ""))[0]:
+                found[position] = (score, "id")
+        if len(self.ids) <= 200_000 and len(found) < limit:
+            for _text, score, position in process.extract(
+                query, self.ids.tolist(), scorer=fuzz.WRatio, processor=utils.default_process,
+                limit=limit, score_cutoff=80,
+            ):
+                found.setdefault(position, (float(score) * 0.75, "id"))

@@ -70,7 +70,7 @@ def neighborhood_subgraph(
         if len(frontier) == 0:
             break
         starts, ends = adjacency.indptr[frontier], adjacency.indptr[frontier + 1]
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(
+        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(
             frontier
         ) else np.zeros(0, dtype=np.int64)
         others = adjacency.neighbors[take]

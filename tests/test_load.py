@@ -169,7 +169,7 @@ def test_report_mode_sets_aside_every_bad_row_and_keeps_the_rest(write_dir):
     kg = explorer.load(folder, on_error="report")
     report = kg.report.to_frame()
     names = [name.rsplit("/", 1)[-1] for name in report["file"]]
-    assert sorted(zip(names, report["row"])) == [
+    assert sorted(zip(names, report["row"], strict=True)) == [
         ("edges.csv", 2),
         ("edges.csv", 8),
         ("entities.csv", 3),
