@@ -159,6 +159,20 @@ def _split_authors(value: object) -> list[str]:
     return [str(value)]
 
 
+def _authors_lists(column: pd.Series) -> pd.Series:
+    """Every row's authors as a list of names (``"A; B"`` is split; missing is ``[]``)."""
+    if pd.api.types.is_string_dtype(column) and not pd.api.types.is_object_dtype(column):
+        text = pc.utf8_trim_whitespace(_arrow_strings(column))
+        parts = pc.split_pattern_regex(text, r"\s*;\s*")
+        names = parts.to_pylist()
+        return pd.Series(
+            [[n for n in v if n] if v else [] for v in names], dtype=object, index=column.index
+        )
+    return pd.Series(
+        [_split_authors(v) for v in column.to_numpy()], dtype=object, index=column.index
+    )
+
+
 def _validate_entities(frame: pd.DataFrame, mode: OnError) -> tuple[pd.DataFrame, list]:
     _require_columns(frame, ENTITY_REQUIRED, "entities")
     problems = _Problems(mode, "entities", frame)
@@ -215,12 +229,20 @@ def _validate_entities(frame: pd.DataFrame, mode: OnError) -> tuple[pd.DataFrame
     else:
         frame["year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     if "authors" in frame:
-        frame["authors"] = pd.Series(
-            [_split_authors(v) for v in frame["authors"].to_numpy()], dtype=object
-        )
+        frame["authors"] = _authors_lists(frame["authors"])
     else:
         frame["authors"] = pd.Series([[] for _ in range(len(frame))], dtype=object)
     return frame.loc[~problems.bad], problems.rows
+
+
+def _arrow_strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The series as Arrow strings, without a copy when it is Arrow-backed already."""
+    array = series.array
+    if hasattr(array, "__arrow_array__"):
+        result = array.__arrow_array__()
+        if pa.types.is_large_string(result.type) or pa.types.is_string(result.type):
+            return result.cast(pa.string()) if pa.types.is_large_string(result.type) else result
+    return pa.array(series.to_numpy(dtype=object), type=pa.string())
 
 
 def _validate_edges(
@@ -238,12 +260,14 @@ def _validate_edges(
             id_column=None,
         )
     frame["note"] = _as_text(frame["note"]).fillna("") if "note" in frame else ""
-    value_set = pa.array(entity_ids.to_numpy(dtype=object), type=pa.string())
+    value_set = _arrow_strings(entity_ids)
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
     codes = {}
     for column in ("source", "target"):
         values = frame[column]
-        found = pc.index_in(pa.array(values.to_numpy(dtype=object), type=pa.string()), value_set)
-        codes[column] = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        found = pc.index_in(_arrow_strings(values), value_set=value_set)
+        codes[column] = np.asarray(found.fill_null(-1)).astype(np.int64)
         missing = codes[column] < 0
 
         def reason(pos: int, c: str = column, v: pd.Series = values) -> str:
