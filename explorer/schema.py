@@ -161,6 +161,12 @@ def _split_authors(value: object) -> list[str]:
 
 def _authors_lists(column: pd.Series) -> pd.Series:
     """Every row's authors as a list of names (``"A; B"`` is split; missing is ``[]``)."""
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_list(column.dtype.pyarrow_dtype):
+        names = column.array.__arrow_array__().to_pylist()
+        return pd.Series(
+            [[str(n) for n in v if n is not None and str(n).strip()] if v else [] for v in names],
+            dtype=object, index=column.index,
+        )
     if pd.api.types.is_string_dtype(column) and not pd.api.types.is_object_dtype(column):
         text = pc.utf8_trim_whitespace(_arrow_strings(column))
         parts = pc.split_pattern_regex(text, r"\s*;\s*")
@@ -263,11 +269,18 @@ def _validate_edges(
     value_set = _arrow_strings(entity_ids)
     if isinstance(value_set, pa.ChunkedArray):
         value_set = value_set.combine_chunks()
-    codes = {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    def lookup(column: str) -> np.ndarray:
+        found = pc.index_in(_arrow_strings(frame[column]), value_set=value_set)
+        return np.asarray(found.fill_null(-1)).astype(np.int64)
+
+    # Two hash look-ups of millions of ids each; Arrow releases the GIL, so use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = dict(zip(("source", "target"), pool.map(lookup, ("source", "target")),
+                         strict=True))
     for column in ("source", "target"):
         values = frame[column]
-        found = pc.index_in(_arrow_strings(values), value_set=value_set)
-        codes[column] = np.asarray(found.fill_null(-1)).astype(np.int64)
         missing = codes[column] < 0
 
         def reason(pos: int, c: str = column, v: pd.Series = values) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import SchemaError
@@ -257,7 +258,7 @@ def read_table(path: str | Path, *, columns: Iterable[str] | None = None) -> pd.
 def _tag(
     frame: pd.DataFrame, path: Path, *, first_row: int = 1, rows: pd.Series | None = None
 ) -> pd.DataFrame:
-    frame[FILE_COLUMN] = pd.Categorical([path.name] * len(frame)) if len(frame) else []
+    frame[FILE_COLUMN] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [path.name])
     if rows is None:
         frame[ROW_COLUMN] = pd.RangeIndex(first_row, first_row + len(frame)).to_numpy()
     else:
@@ -266,12 +267,17 @@ def _tag(
 
 
 def _read_parquet(path: Path, columns: Iterable[str] | None) -> pd.DataFrame:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
         wanted = None if columns is None else [c for c in columns if c in schema.names]
-        return pq.read_table(path, columns=wanted).to_pandas()
+        table = pq.read_table(path, columns=wanted)
+        # List columns (authors) stay Arrow-backed here: one numpy array per row is slow.
+        return table.to_pandas(
+            types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None
+        )
     except (OSError, ValueError) as err:
         raise SchemaError(
             f"cannot read this Parquet file ({err}).",
