@@ -24,7 +24,7 @@ browser:
 
 ## Open JupyterLab on the main notebook with the bundled data.
 explore: $(STAMP)
-	EXPLORER_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --port=$(PORT) $(JUPYTER_ARGS) notebooks/01-explore-claims.ipynb
+	EXPLORER_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --port=$(PORT) $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(JUPYTER_ARGS) notebooks/01-explore-claims.ipynb
 
 ## Run the whole test suite (installs what it needs first).
 test: $(STAMP) browser

@@ -65,7 +65,7 @@ def neighborhood_subgraph(
     kept = [focus]
     hop_of = {focus: 0}
     frontier = np.array([focus])
-    omitted = 0
+    left_out: set[int] = set()
     for hop in range(1, hops + 1):
         if len(frontier) == 0:
             break
@@ -84,13 +84,14 @@ def neighborhood_subgraph(
         ranked = candidates[order]
         room = max_nodes - len(kept)
         if len(ranked) > room:
-            omitted += len(ranked) - max(room, 0)
+            left_out.update(ranked[max(room, 0) :].tolist())
             ranked = ranked[: max(room, 0)]
         for node in ranked:
             hop_of[int(node)] = hop
         kept.extend(int(n) for n in ranked)
         frontier = ranked
 
+    omitted = len(left_out)
     kept_array = np.array(kept)
     edge_rows = _induced_edges(kg, kept_array, edge_ok)
     edges = pd.DataFrame(
