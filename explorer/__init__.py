@@ -3,7 +3,7 @@
 from typing import Any as _Any
 
 from .card import Card
-from .embed import Embedder, EmbeddingResult, embed, get_embedder
+from .embed import Embedder, get_embedder
 from .errors import (
     EmbeddingError,
     ExplorerError,
@@ -29,7 +29,6 @@ __all__ = [
     "Card",
     "Embedder",
     "EmbeddingError",
-    "EmbeddingResult",
     "Explorer",
     "ExplorerError",
     "KnowledgeGraph",
@@ -40,7 +39,6 @@ __all__ = [
     "SimilarityIndex",
     "UnknownEntityError",
     "__version__",
-    "embed",
     "get_embedder",
     "load",
     "synthesize",
