@@ -159,14 +159,28 @@ def _split_authors(value: object) -> list[str]:
     return [str(value)]
 
 
+def _lists_from_arrow(array: pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Python lists from an Arrow list column, converting only the rows that hold names."""
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    lengths = np.asarray(pc.list_value_length(array).fill_null(0))
+    out = np.empty(len(array), dtype=object)
+    for position in np.flatnonzero(lengths == 0).tolist():
+        out[position] = []
+    filled = np.flatnonzero(lengths > 0)
+    flat = pc.list_flatten(array.take(pa.array(filled)))
+    clean = flat.null_count == 0 and not pc.any(
+        pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(flat)), 0)
+    ).as_py()
+    for position, names in zip(filled.tolist(), array.take(pa.array(filled)).to_pylist(),
+                               strict=True):
+        out[position] = names if clean else [str(n) for n in names if n and str(n).strip()]
+    return pd.Series(out, dtype=object, index=index)
+
+
 def _authors_lists(column: pd.Series) -> pd.Series:
     """Every row's authors as a list of names (``"A; B"`` is split; missing is ``[]``)."""
     if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_list(column.dtype.pyarrow_dtype):
-        names = column.array.__arrow_array__().to_pylist()
-        return pd.Series(
-            [[str(n) for n in v if n is not None and str(n).strip()] if v else [] for v in names],
-            dtype=object, index=column.index,
-        )
+        return _lists_from_arrow(column.array.__arrow_array__(), column.index)
     if pd.api.types.is_string_dtype(column) and not pd.api.types.is_object_dtype(column):
         text = pc.utf8_trim_whitespace(_arrow_strings(column))
         parts = pc.split_pattern_regex(text, r"\s*;\s*")
