@@ -8,7 +8,7 @@ edge, plus 8 bytes per entity for the row pointers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,12 @@ class Adjacency:
     indptr: np.ndarray
     neighbors: np.ndarray
     edge_ids: np.ndarray
+    degree: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Edges incident to each entity (multi-edges counted, a self-loop once); kept
+        # because neighborhoods index it on every call.
+        object.__setattr__(self, "degree", np.diff(self.indptr))
 
     @classmethod
     def from_codes(cls, source: np.ndarray, target: np.ndarray, n_entities: int) -> Adjacency:
@@ -62,11 +68,6 @@ class Adjacency:
         np.cumsum(counts, out=indptr[1:])
         return cls(indptr=indptr, neighbors=others[order], edge_ids=edge_ids[order])
 
-    @property
-    def degree(self) -> np.ndarray:
-        """Edges incident to each entity (multi-edges counted, a self-loop once)."""
-        return np.diff(self.indptr)
-
     def neighbors_of(self, position: int) -> np.ndarray:
         """Other ends of the edges of one entity (with repeats for multi-edges)."""
         return self.neighbors[self.indptr[position] : self.indptr[position + 1]]
@@ -78,4 +79,4 @@ class Adjacency:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return self.indptr.nbytes + self.neighbors.nbytes + self.edge_ids.nbytes
+        return self.indptr.nbytes + self.neighbors.nbytes + self.edge_ids.nbytes + self.degree.nbytes

@@ -279,7 +279,7 @@ class KnowledgeGraph:
         """Typed neighbors of an entity, ranked by edge count and grouped by kind.
 
         Edges are followed in both directions. Neighbors are ranked by the number of edges
-        between them and the entity, ties broken by the neighbor's degree, then title; they
+        between them and the entity, ties broken by the neighbor's degree, then title (then id); they
         are grouped by kind, groups ordered by size (then total edges, then kind name).
 
         Parameters
@@ -346,9 +346,13 @@ class KnowledgeGraph:
                 cut = np.partition(key, len(key) - limit_per_kind)[len(key) - limit_per_kind]
                 members = members[key >= cut]
             member_titles = titles[neighbors[members]]
+            member_ids = self._column("entities", "id")[neighbors[members]]
             order = sorted(
                 range(len(members)),
-                key=lambda i: (-counts[members[i]], -degree[members[i]], str(member_titles[i])),
+                key=lambda i: (
+                    -counts[members[i]], -degree[members[i]], str(member_titles[i]),
+                    str(member_ids[i]),
+                ),
             )
             ranked = members[order]
             if limit_per_kind is not None and len(ranked) > limit_per_kind:

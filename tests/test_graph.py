@@ -50,7 +50,7 @@ def pandas_neighborhood(entities, edges, focus):
     sizes = table.groupby("kind")["id"].transform("size")
     totals = table.groupby("kind")["edge_count"].transform("sum")
     table = table.assign(size=-sizes, total=-totals, ec=-table["edge_count"], dg=-table["degree"])
-    return table.sort_values(["size", "total", "kind", "ec", "dg", "title"], kind="stable")
+    return table.sort_values(["size", "total", "kind", "ec", "dg", "title", "id"], kind="stable")
 
 
 @settings(max_examples=40, deadline=None)
