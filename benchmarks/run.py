@@ -25,7 +25,7 @@ Steps (each prints one JSON line):
                 ``networkx.ego_graph(G, n, radius=1, undirected=True)`` on a subset of the
                 same queries (each call copies the graph, so the count is capped by time).
 ``find``        ``kg.find`` over 20 titles with one typo; first call (builds the index)
-                apart; hit = the original entity in the top 10.
+                apart; hit = the original entity, or one with its exact title, in the top 10.
 ``embed``       wordllama throughput: ``embed(texts, "wordllama", cache_dir=None)`` on
                 title + summary of every entity (at 100k, or the size nearest to it).
 ``pairs``       whole-graph pairs with cosine >= 0.65 via ``SimilarityIndex.pairs`` with
@@ -225,7 +225,7 @@ def step_networkx(args: argparse.Namespace) -> dict:
 
 
 def _typo(title: str, rng: random.Random) -> str:
-    words = title.split()[:6]
+    words = title.split()
     long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
     if long:
         i = rng.choice(long)
@@ -258,7 +258,10 @@ def step_find(args: argparse.Namespace) -> dict:
         t = time.perf_counter()
         found = kg.find(text, limit=10)
         times.append(time.perf_counter() - t)
-        hits += eid in set(found["id"])
+        # Synthetic titles repeat (variants of one SciFact sentence), so an entity with the
+        # same title as the original counts as found.
+        original = str(kg.entity(eid)["title"]).lower()
+        hits += eid in set(found["id"]) or original in set(found["title"].str.lower())
     return {
         "first_seconds": first,
         "times": times,

@@ -252,7 +252,7 @@ class KnowledgeGraph:
         'Logit Weight Analysis'
         """
         if self._title_index is None:
-            self._title_index = TitleIndex(self._ids, self.entities["title"].tolist())
+            self._title_index = TitleIndex(self._ids, self.entities["title"])
         hits = self._title_index.search(text, limit=limit)
         positions = hits["position"].to_numpy(dtype=np.int64)
         rows = self.entities.iloc[positions]

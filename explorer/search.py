@@ -53,22 +53,30 @@ class TitleIndex:
         Titles by position.
     """
 
-    def __init__(self, ids: pd.Index, titles: Sequence[str]) -> None:
+    def __init__(self, ids: pd.Index, titles: pd.Series) -> None:
         self.ids = ids
-        self.titles = titles
+        self._title_series = titles
+        self.titles = titles.to_numpy(dtype=object)
         self._built = False
 
     def _build(self) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        folded = pc.utf8_lower(pa.array(list(self.titles), type=pa.large_string()))
+        array = self._title_series.array
+        titles = (
+            array.__arrow_array__() if hasattr(array, "__arrow_array__")
+            else pa.array(self.titles, type=pa.large_string())
+        )
+        folded = pc.utf8_lower(titles)
         words = pc.split_pattern_regex(folded, r"[^\w]+")
         flat = pc.list_flatten(words)
-        parents = pc.list_parent_indices(words).to_numpy()
-        keep = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)
+        parents = np.asarray(pc.list_parent_indices(words))
+        keep = np.asarray(pc.greater(pc.utf8_length(flat), 0))
         encoded = pc.dictionary_encode(flat.filter(pa.array(keep)))
-        codes = encoded.indices.to_numpy()
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        codes = np.asarray(encoded.indices)
         parents = parents[keep]
         order = np.argsort(codes, kind="stable")
         self._postings = parents[order].astype(np.int64)
