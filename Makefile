@@ -28,6 +28,7 @@ explore: $(STAMP)
 
 ## Run the whole test suite (installs what it needs first).
 test: $(STAMP) browser
+	$(VENV)/bin/ruff check explorer tests benchmarks
 	$(PY) -m pytest
 
 lint: $(STAMP)

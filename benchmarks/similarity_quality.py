@@ -27,7 +27,7 @@ SHOWN_PAIRS = [  # SciFact ids; see data/scifact/SOURCE.md and ../shared/data/sc
     ("claim:scifact-85", "claim:scifact-86"),  # the same text under two ids
     ("claim:scifact-2", "claim:scifact-5"),  # "1 in 5 million ..." / "1/2000 in UK ..."
     ("claim:scifact-868", "claim:scifact-874"),  # "Obesity decreases / prolongs life expectancy"
-    ("claim:scifact-872", "claim:scifact-873"),  # "... in part by genetic / solely by environmental"
+    ("claim:scifact-872", "claim:scifact-873"),  # "in part by genetic / solely by environmental"
     ("claim:scifact-0", "claim:scifact-2"),  # unrelated
 ]
 
@@ -83,7 +83,8 @@ def main() -> None:
     for a, b in SHOWN_PAIRS:
         if a in kg and b in kg:
             cosine = float(vectors[kg.position(a)] @ vectors[kg.position(b)])
-            print(f"  {cosine:.3f}  {kg.entity(a)['title'][:60]!r} ~ {kg.entity(b)['title'][:60]!r}")
+            title_a, title_b = kg.entity(a)["title"][:60], kg.entity(b)["title"][:60]
+            print(f"  {cosine:.3f}  {title_a!r} ~ {title_b!r}")
 
 
 if __name__ == "__main__":

@@ -79,4 +79,5 @@ class Adjacency:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return self.indptr.nbytes + self.neighbors.nbytes + self.edge_ids.nbytes + self.degree.nbytes
+        arrays = (self.indptr, self.neighbors, self.edge_ids, self.degree)
+        return sum(a.nbytes for a in arrays)

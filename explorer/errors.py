@@ -7,6 +7,8 @@ catches anything the library raises on purpose::
     ├── SchemaError (also ValueError)        a table breaks the data contract
     ├── UnknownEntityError (also KeyError)   an id that is not in the graph
     ├── EmbeddingError (also ValueError)     vectors of the wrong shape, NaN, ...
+    ├── ParameterError (also ValueError)     a threshold or choice out of range
+    ├── NotFittedError (also ValueError)     a similarity index used before fit
     └── MissingExtraError (also ImportError) an optional dependency is missing
 """
 
@@ -89,6 +91,14 @@ class UnknownEntityError(ExplorerError, KeyError):
 
 class EmbeddingError(ExplorerError, ValueError):
     """Vectors that cannot be used: wrong dimension, NaN, empty text, ..."""
+
+
+class ParameterError(ExplorerError, ValueError):
+    """A parameter outside its valid range or set of choices."""
+
+
+class NotFittedError(ExplorerError, ValueError, AttributeError):
+    """A :class:`~explorer.similarity.SimilarityIndex` used before ``fit``."""
 
 
 class MissingExtraError(ExplorerError, ImportError):

@@ -279,7 +279,7 @@ class KnowledgeGraph:
         """Typed neighbors of an entity, ranked by edge count and grouped by kind.
 
         Edges are followed in both directions. Neighbors are ranked by the number of edges
-        between them and the entity, ties broken by the neighbor's degree, then title (then id); they
+        between them and the entity, ties broken by the neighbor's degree, then title, then id; they
         are grouped by kind, groups ordered by size (then total edges, then kind name).
 
         Parameters
@@ -609,7 +609,7 @@ class KnowledgeGraph:
             ``possible duplicate``, the others ``candidate edge``.
         method
             ``"exact"``, ``"faiss"`` (approximate), ``"brute"`` (scikit-learn) or
-            ``"auto"`` (default: exact up to 50,000 entities, faiss above).
+            ``"auto"`` (default: exact up to 100,000 entities, faiss above).
 
         Returns
         -------

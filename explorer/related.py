@@ -46,8 +46,6 @@ class GraphSimilarity:
 
     Attributes
     ----------
-    vectors
-        Shape (n_entities, dim), float32; zero rows for entities set aside.
     source
         ``"own vectors"`` or the embedder's name.
     default_min_cosine
@@ -56,11 +54,15 @@ class GraphSimilarity:
         Entities without a vector, with the reason (columns ``id, reason``).
     """
 
-    vectors: np.ndarray
     source: str
     default_min_cosine: float
     index: SimilarityIndex
     set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "reason"]))
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every entity's unit vector, in entity order (zero rows for those set aside)."""
+        return self.index.vectors_
 
     @classmethod
     def build(
@@ -88,11 +90,9 @@ class GraphSimilarity:
             vectors, missing = result.vectors, result.missing
             source, threshold, reason = model.name, float(model.default_min_cosine), NO_TEXT
         set_aside = pd.DataFrame({"id": ids[missing].to_numpy(), "reason": reason})
-        index = SimilarityIndex().fit(vectors, ids=ids)
-        return cls(
-            vectors=vectors, source=source, default_min_cosine=threshold, index=index,
-            set_aside=set_aside,
-        )
+        # The index normalizes these vectors in place and keeps them: one copy in memory.
+        index = SimilarityIndex().fit(vectors, ids=ids, copy=False)
+        return cls(source=source, default_min_cosine=threshold, index=index, set_aside=set_aside)
 
     def threshold(self, min_cosine: float | None) -> float:
         """The user's threshold, checked, or this source's default."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+
 import tomllib
 
 import explorer
-
 from conftest import ROOT
 
 

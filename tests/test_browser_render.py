@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from browser import chromium_page
 
+from browser import chromium_page
 from explorer.render import NeighborhoodGraph, neighborhood_network
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import KnowledgeGraph
-
 from conftest import EXAMPLE, shared_path
+from explorer import KnowledgeGraph
 
 
 def _page_lines() -> list[str]:

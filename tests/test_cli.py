@@ -7,9 +7,8 @@ import sys
 
 import pytest
 
-from explorer.cli import build_parser, main
-
 from conftest import EXAMPLE, ROOT
+from explorer.cli import build_parser, main
 
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # noqa: SLF001
 
