@@ -50,6 +50,7 @@ __all__ = [
     "TfidfEmbedder",
     "WordLlamaEmbedder",
     "embed",
+    "EntityTexts",
     "entity_texts",
     "get_embedder",
     "validate_vectors",
@@ -390,12 +391,80 @@ def _is_blank(value: object) -> bool:
     return not str(value).strip()
 
 
+class EntityTexts(Sequence[str]):
+    """The text to embed for each entity row, built on demand.
+
+    A sequence (``len``, indexing, slicing, iteration) that joins the ``fields`` of a row
+    only when it is asked for, a batch at a time: embedding a million entities never
+    holds more than one batch of joined text beyond the table itself. Compares equal to a
+    list of the same texts.
+    """
+
+    _CHUNK = 10_000
+
+    def __init__(self, entities: pd.DataFrame, fields: Sequence[str], sep: str) -> None:
+        self._columns = [entities[f] for f in fields]
+        self._n = len(entities)
+        self._sep = sep
+        punct = sep.strip()
+        self._punct = punct
+        self._space = sep.replace(punct, "", 1) if punct else sep
+        self._enders = (punct, "?", "!") if punct == "." else (punct,)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _join(self, values: Sequence[object]) -> str:
+        text = ""
+        for value in values:
+            if _is_blank(value):
+                continue
+            part = str(value).strip()
+            if not text:
+                text = part
+            elif self._punct and text.endswith(self._enders):
+                text = f"{text}{self._space}{part}"
+            else:
+                text = f"{text}{self._sep}{part}"
+        return text
+
+    def take(self, positions: Sequence[int] | np.ndarray) -> list[str]:
+        """The texts of these rows, in the order given."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if not self._columns:
+            return ["" for _ in range(len(positions))]
+        columns = [column.take(positions).tolist() for column in self._columns]
+        return [self._join(values) for values in zip(*columns, strict=True)]
+
+    def __getitem__(self, item):  # noqa: ANN001, ANN204 - Sequence protocol
+        if isinstance(item, slice):
+            return self.take(np.arange(self._n)[item])
+        position = int(item)
+        if position < 0:
+            position += self._n
+        if not 0 <= position < self._n:
+            raise IndexError(f"text {item} out of range for {self._n} entities")
+        return self.take([position])[0]
+
+    def __iter__(self):  # noqa: ANN204
+        for start in range(0, self._n, self._CHUNK):
+            yield from self.take(np.arange(start, min(start + self._CHUNK, self._n)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, EntityTexts)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"EntityTexts({self._n:,} rows)"
+
+
 def entity_texts(
     entities: pd.DataFrame,
     fields: Sequence[str] = ("title", "summary"),
     sep: str = ". ",
-) -> list[str]:
-    """Build the text to embed for each entity row.
+) -> EntityTexts:
+    """The text to embed for each entity row (built on demand, a batch at a time).
 
     Parameters
     ----------
@@ -410,8 +479,8 @@ def entity_texts(
 
     Returns
     -------
-    list of str
-        One text per row, in row order; ``""`` when every field is empty.
+    EntityTexts
+        A sequence of one text per row, in row order; ``""`` when every field is empty.
 
     Raises
     ------
@@ -422,7 +491,7 @@ def entity_texts(
     --------
     >>> df = pd.DataFrame({"title": ["Sleep aids memory", "Is X real?", None],
     ...                    "summary": ["In mice.", "Yes", float("nan")]})
-    >>> entity_texts(df)
+    >>> list(entity_texts(df))
     ['Sleep aids memory. In mice.', 'Is X real? Yes', '']
     """
     if isinstance(fields, str):
@@ -434,26 +503,7 @@ def entity_texts(
             column=absent[0],
             hint=f"Available columns: {', '.join(map(str, entities.columns))}.",
         )
-    punct = sep.strip()
-    space = sep.replace(punct, "", 1) if punct else sep
-    enders = (punct, "?", "!") if punct == "." else (punct,)
-    columns = [entities[f].tolist() for f in fields]
-    texts: list[str] = []
-    rows = zip(*columns, strict=True) if columns else (() for _ in range(len(entities)))
-    for values in rows:
-        text = ""
-        for value in values:
-            if _is_blank(value):
-                continue
-            part = str(value).strip()
-            if not text:
-                text = part
-            elif punct and text.endswith(enders):
-                text = f"{text}{space}{part}"
-            else:
-                text = f"{text}{sep}{part}"
-        texts.append(text)
-    return texts
+    return EntityTexts(entities, list(fields), sep)
 
 
 # --------------------------------------------------------------------------- #
@@ -751,6 +801,12 @@ def _probe_dim(embedder: Embedder) -> int:
     return int(_encode_checked(embedder, ["text"], None).shape[1])
 
 
+def _take(texts: Sequence[str], positions: list[int]) -> list[str]:
+    if isinstance(texts, EntityTexts):
+        return texts.take(positions)
+    return [texts[i] for i in positions]
+
+
 def embed(
     texts: Sequence[str],
     embedder: Embedder | str = "wordllama",
@@ -809,10 +865,13 @@ def embed(
     enc = get_embedder(embedder)
     name = getattr(enc, "name", None)
 
-    texts = list(texts)
+    if not isinstance(texts, Sequence):
+        texts = list(texts)
+    # Only hashes are kept for every text; a text itself is read again when its batch is
+    # encoded, so a lazy sequence (EntityTexts) never materialises all of them at once.
     missing = np.zeros(len(texts), dtype=bool)
     keys: list[bytes | None] = []
-    unique: dict[bytes, str] = {}
+    unique: dict[bytes, int] = {}
     for i, text in enumerate(texts):
         if text is None or (isinstance(text, float) and math.isnan(text)):
             text = ""
@@ -826,7 +885,7 @@ def embed(
             continue
         key = _text_key(text)
         keys.append(key)
-        unique.setdefault(key, text)
+        unique.setdefault(key, i)
 
     path: Path | None = None
     if cache_dir is not None:
@@ -862,7 +921,8 @@ def embed(
             while start < len(todo):
                 batch = todo[start : start + batch_size]
                 first = start == 0
-                out = _encode_checked(enc, [unique[k] for k in batch], None if first else dim)
+                batch_texts = _take(texts, [unique[k] for k in batch])
+                out = _encode_checked(enc, batch_texts, None if first else dim)
                 if first and dim is not None and out.shape[1] != dim:
                     # The cache holds vectors of another model under the same name.
                     warnings.warn(
