@@ -316,9 +316,9 @@ class KnowledgeGraph:
         edge_ids = adjacency.edges_of(position)
         keep = np.ones(len(others), dtype=bool)
         if relations is not None:
-            keep &= self._relation_mask(edge_ids, relations)
+            keep &= self.relation_mask(relations, edge_ids)
         if kinds is not None:
-            keep &= self._kind_mask(others, kinds)
+            keep &= self.kind_mask(kinds, others)
         excluded = [self._ids.get_loc(e) for e in exclude if e in self._ids]
         if excluded:
             keep &= ~np.isin(others, excluded)
@@ -440,15 +440,29 @@ class KnowledgeGraph:
     def _relation_codes(self) -> np.ndarray:
         return self._column("edges", "relation")
 
-    def _kind_mask(self, positions: np.ndarray, kinds: Iterable[str]) -> np.ndarray:
-        categories = self.entities["kind"].cat.categories
-        wanted = [categories.get_loc(k) for k in kinds if k in categories]
-        return np.isin(self._kind_codes()[positions], wanted)
+    def kind_mask(
+        self, kinds: Iterable[str] | None, positions: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Which entities (all, or those at ``positions``) are of one of ``kinds``.
 
-    def _relation_mask(self, edge_ids: np.ndarray, relations: Iterable[str]) -> np.ndarray:
-        categories = self.edges["relation"].cat.categories
-        wanted = [categories.get_loc(r) for r in relations if r in categories]
-        return np.isin(self._relation_codes()[edge_ids], wanted)
+        ``None`` means every kind. Returns a boolean array.
+        """
+        codes = self._kind_codes() if positions is None else self._kind_codes()[positions]
+        if kinds is None:
+            return np.ones(len(codes), dtype=bool)
+        return np.isin(codes, _category_codes(self.entities["kind"], kinds))
+
+    def relation_mask(
+        self, relations: Iterable[str] | None, edge_ids: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Which edges (all, or the rows ``edge_ids``) have one of ``relations``.
+
+        ``None`` means every relation. Returns a boolean array.
+        """
+        codes = self._relation_codes() if edge_ids is None else self._relation_codes()[edge_ids]
+        if relations is None:
+            return np.ones(len(codes), dtype=bool)
+        return np.isin(codes, _category_codes(self.edges["relation"], relations))
 
     def edges_of(self, entity_id: str) -> pd.DataFrame:
         """Every edge at the entity (either direction), as rows of ``edges``."""
@@ -464,8 +478,8 @@ class KnowledgeGraph:
         """
         position = self.position(entity_id)
         edge_ids = self.adjacency.edges_of(position)
-        mask = (self.source_codes[edge_ids] == position) & self._relation_mask(
-            edge_ids, [relation]
+        mask = (self.source_codes[edge_ids] == position) & self.relation_mask(
+            [relation], edge_ids
         )
         edge_ids = np.sort(edge_ids[mask])
         targets = self.target_codes[edge_ids]
@@ -690,6 +704,11 @@ class KnowledgeGraph:
         return neighborhood_network(
             part.nodes, part.edges, focus=entity_id, omitted=part.omitted, height=height
         )
+
+
+def _category_codes(column: pd.Series, names: Iterable[str]) -> list[int]:
+    categories = column.cat.categories
+    return [categories.get_loc(name) for name in _as_list(names) or [] if name in categories]
 
 
 def _counts_line(values: pd.Series, limit: int = 8) -> str:

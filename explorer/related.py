@@ -239,10 +239,7 @@ def candidates(
     n = np.int64(len(kg))
     keep = ~np.isin(np.minimum(i, j) * n + np.maximum(i, j), linked_pair_keys(kg))
     if kinds is not None:
-        kind_codes = kg.entities["kind"].cat.codes.to_numpy()
-        categories = kg.entities["kind"].cat.categories
-        wanted = [categories.get_loc(k) for k in kinds if k in categories]
-        keep &= np.isin(kind_codes[i], wanted) & np.isin(kind_codes[j], wanted)
+        keep &= kg.kind_mask(kinds, i) & kg.kind_mask(kinds, j)
     pairs = pairs.loc[keep].reset_index(drop=True)
     labels = label_pairs(pairs, kg.entities["kind"].astype(str), duplicate_cosine=duplicate_cosine)
     a = kg.entities.iloc[pairs["i"].to_numpy()]

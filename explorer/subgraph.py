@@ -59,8 +59,8 @@ def neighborhood_subgraph(
     focus = kg.position(entity_id)
     adjacency = kg.adjacency
     degree = adjacency.degree
-    edge_ok = _edge_filter(kg, relations)
-    node_ok = _node_filter(kg, kinds)
+    edge_ok = kg.relation_mask(relations)
+    node_ok = kg.kind_mask(kinds)
 
     kept = [focus]
     hop_of = {focus: 0}
@@ -141,22 +141,6 @@ def neighborhood_subgraph(
         columns=NODE_COLUMNS,
     )
     return Subgraph(focus=entity_id, nodes=nodes, edges=edges, omitted=omitted)
-
-
-def _edge_filter(kg: KnowledgeGraph, relations: Iterable[str] | None) -> np.ndarray:
-    if relations is None:
-        return np.ones(len(kg.edges), dtype=bool)
-    categories = kg.edges["relation"].cat.categories
-    wanted = [categories.get_loc(r) for r in relations if r in categories]
-    return np.isin(kg.edges["relation"].cat.codes.to_numpy(), wanted)
-
-
-def _node_filter(kg: KnowledgeGraph, kinds: Iterable[str] | None) -> np.ndarray:
-    if kinds is None:
-        return np.ones(len(kg.entities), dtype=bool)
-    categories = kg.entities["kind"].cat.categories
-    wanted = [categories.get_loc(k) for k in kinds if k in categories]
-    return np.isin(kg.entities["kind"].cat.codes.to_numpy(), wanted)
 
 
 def _induced_edges(kg: KnowledgeGraph, kept: np.ndarray, edge_ok: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -20,7 +20,15 @@ import pandas as pd
 
 from .errors import SchemaError
 
-__all__ = ["Format", "DataFiles", "find_data_files", "read_table", "LoadReport", "RowProblem"]
+__all__ = [
+    "DataFiles",
+    "Format",
+    "LoadReport",
+    "RowProblem",
+    "find_data_files",
+    "iter_json_lines",
+    "read_table",
+]
 
 FILE_COLUMN = "_file"
 ROW_COLUMN = "_row"
@@ -348,9 +356,14 @@ def _first_bad_utf8_line(path: Path) -> int | None:
     return None
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    records: list[dict] = []
-    rows: list[int] = []
+def iter_json_lines(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line number, object)`` for each non-blank line of a JSON Lines file.
+
+    Raises
+    ------
+    SchemaError
+        At the first line that is not UTF-8, not JSON, or not a JSON object, naming it.
+    """
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -380,8 +393,15 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
                     row=number,
                     hint='Write each row as {"id": ..., "kind": ..., ...}.',
                 )
-            records.append(record)
-            rows.append(number)
+            yield number, record
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    rows: list[int] = []
+    records: list[dict] = []
+    for number, record in iter_json_lines(path):
+        rows.append(number)
+        records.append(record)
     frame = pd.DataFrame.from_records(records)
     frame[ROW_COLUMN] = pd.Series(rows, dtype="int64")
     return frame

@@ -37,7 +37,6 @@ Columns that do not apply to a kind are null (e.g. ``doc_id`` of a claim).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from explorer.errors import SchemaError
+from explorer.tables import iter_json_lines
 
 __all__ = ["ATTRIBUTION", "SPLITS", "import_scifact"]
 
@@ -184,40 +184,14 @@ def import_scifact(
 
 def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, object)`` for every non-blank line of `path`."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as err:
+    if not path.is_file():
         raise SchemaError(
             "SciFact file not found.",
             file=str(path),
             hint="Point the importer at the directory of the SciFact release "
             "(corpus.jsonl and claims_{train,dev,test}.jsonl).",
-        ) from err
-    except OSError as err:
-        raise SchemaError(f"cannot read the file ({err}).", file=str(path)) from err
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as err:
-            raise SchemaError(
-                f"line is not valid UTF-8 ({err.reason}).", file=str(path), row=number
-            ) from err
-        except json.JSONDecodeError as err:
-            raise SchemaError(
-                f"malformed JSON line ({err.msg} at character {err.pos + 1}).",
-                file=str(path),
-                row=number,
-                hint="Each line must be one JSON object.",
-            ) from err
-        if not isinstance(obj, dict):
-            raise SchemaError(
-                f"expected a JSON object, found {type(obj).__name__}.",
-                file=str(path),
-                row=number,
-            )
-        yield number, obj
+        )
+    yield from iter_json_lines(path)
 
 
 def _field(
