@@ -141,11 +141,14 @@ def step_load(args: argparse.Namespace) -> dict:
 
 
 def step_vectors(args: argparse.Namespace) -> dict:
+    import shutil
+
     import numpy as np
 
     import explorer
 
     kg = explorer.load(args.data)
+    shutil.rmtree(Path(args.data) / ".explorer-cache", ignore_errors=True)  # a true first use
     t = time.perf_counter()
     sim = kg.similarity
     el = time.perf_counter() - t

@@ -610,6 +610,14 @@ def validate_vectors(
 # --------------------------------------------------------------------------- #
 
 
+_GATHER_BLOCK = 65_536
+
+
+def all_finite(array: np.ndarray, block: int = _GATHER_BLOCK) -> bool:
+    """Whether every value is finite, checked a block of rows at a time (small temporaries)."""
+    return all(np.isfinite(array[i : i + block]).all() for i in range(0, len(array), block))
+
+
 def _text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=_KEY_BYTES).digest()
 
@@ -658,7 +666,7 @@ def _read_cache(path: Path, name: str) -> _Cache | None:
             raise ValueError(f"keys of shape {keys.shape} and type {keys.dtype}")
         if vectors.dtype != np.float32 or vectors.ndim != 2 or len(vectors) != len(keys):
             raise ValueError(f"vectors of shape {vectors.shape} for {len(keys)} keys")
-        if not np.isfinite(vectors).all():
+        if not all_finite(vectors):
             raise ValueError("vectors with NaN or infinite values")
     except Exception as err:  # noqa: BLE001 - any damage means "rebuild", never a crash
         warnings.warn(
@@ -960,7 +968,15 @@ def embed(
         dim = cache.vectors.shape[1] if len(cache.keys) else _probe_dim(enc)
 
     index = cache.index()
-    vectors = np.zeros((len(texts), dim), dtype=np.float32)
-    rows = [index[k] for k in keys if k is not None]
-    vectors[~missing] = cache.vectors[rows] if rows else 0.0
+    rows = np.fromiter((index[k] for k in keys if k is not None), dtype=np.int64)
+    if not missing.any() and len(rows) == len(cache.vectors) and (
+        rows == np.arange(len(rows))
+    ).all():
+        vectors = cache.vectors  # the cache is in text order already: no second copy
+    else:
+        vectors = np.zeros((len(texts), dim), dtype=np.float32)
+        targets = np.flatnonzero(~missing)
+        for start in range(0, len(rows), _GATHER_BLOCK):  # bounded temporaries
+            block = slice(start, start + _GATHER_BLOCK)
+            vectors[targets[block]] = cache.vectors[rows[block]]
     return EmbeddingResult(vectors, missing, n_cached, n_embedded, str(name or "custom"))

@@ -338,8 +338,8 @@ def validate(
     -------
     ValidatedGraph
         Entities with ``id, kind, title, summary, status, year, authors`` first (kinds
-        categorical), edges with ``source, target, relation, note`` first (relations
-        categorical), and the edges' endpoints as positions in the entities frame.
+        categorical), edges with ``source, target, relation, note`` first (endpoints and
+        relations categorical), and the edges' endpoints as positions in the entities frame.
     """
     mode = OnError.parse(on_error)
     entities = _ensure_position_columns(entities, "entities")
@@ -355,6 +355,11 @@ def validate(
 
     entities = _canonical(entities, ENTITY_REQUIRED + ENTITY_OPTIONAL, "kind")
     edges = _canonical(edges, EDGE_REQUIRED + EDGE_OPTIONAL, "relation")
+    # Endpoints as categoricals over the entity ids: the same values and comparisons as
+    # strings, 4 bytes an edge end instead of a string each (about 0.5 GB at 5M edges).
+    ids = pd.Index(entities["id"])
+    edges["source"] = pd.Categorical.from_codes(source_codes, categories=ids)
+    edges["target"] = pd.Categorical.from_codes(target_codes, categories=ids)
     return ValidatedGraph(
         entities=entities,
         edges=edges,

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from explorer.embed import all_finite
 from explorer.errors import (
     EmbeddingError,
     ExplorerError,
@@ -177,7 +178,7 @@ def _normalize(
         raise EmbeddingError(
             f"{what} must be a 2-D array (n_entities, dim); got shape {array.shape}."
         )
-    if not np.isfinite(array).all():
+    if not all_finite(array):
         bad = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
         raise EmbeddingError(
             f"{what} contain NaN or infinite values (first at row {bad}); "
