@@ -844,8 +844,9 @@ def embed(
         Show a progress bar; ``None`` shows one when more than
         500 texts need encoding.
     checkpoint_every
-        With a cache, write it after every this many newly encoded texts, so
-        an interrupted run resumes where it stopped.
+        With a cache, write it after this many newly encoded texts (and later after
+        at least half the cache's size, so rewriting stays linear), so an
+        interrupted run resumes where it stopped.
 
     Returns
     -------
@@ -924,6 +925,9 @@ def embed(
 
             bar = tqdm(total=len(todo), desc=f"Embedding ({name or 'custom'})", unit="text")
         since_checkpoint = 0
+        # Each checkpoint rewrites the whole cache, so the gap between checkpoints grows
+        # with it (at least half its size): writing stays proportional to n, not n².
+        next_checkpoint = checkpoint_every
         start = 0
         try:
             while start < len(todo):
@@ -951,10 +955,11 @@ def embed(
                 since_checkpoint += len(batch)
                 if bar is not None:
                     bar.update(len(batch))
-                if path is not None and since_checkpoint >= checkpoint_every:
+                if path is not None and since_checkpoint >= next_checkpoint:
                     cache = _merge(cache, new_keys, new_vectors)
                     _write_cache(path, str(name), cache)
                     new_keys, new_vectors, since_checkpoint = [], [], 0
+                    next_checkpoint = max(checkpoint_every, len(cache.keys) // 2)
         finally:
             if bar is not None:
                 bar.close()
