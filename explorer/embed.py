@@ -38,6 +38,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from explorer.errors import EmbeddingError, MissingExtraError, SchemaError
 
@@ -391,6 +392,19 @@ def _is_blank(value: object) -> bool:
     return not str(value).strip()
 
 
+def _takeable(column: pd.Series) -> np.ndarray | pa.Array:
+    """A column in a form whose ``take`` costs the rows taken, not the column's length.
+
+    Arrow-backed text stays Arrow (one contiguous array: a chunked one would be
+    concatenated on every take); anything else is the column's numpy array.
+    """
+    array = column.array
+    if hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+        return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+    return column.to_numpy(dtype=object)
+
+
 class EntityTexts(Sequence[str]):
     """The text to embed for each entity row, built on demand.
 
@@ -403,7 +417,7 @@ class EntityTexts(Sequence[str]):
     _CHUNK = 10_000
 
     def __init__(self, entities: pd.DataFrame, fields: Sequence[str], sep: str) -> None:
-        self._columns = [entities[f] for f in fields]
+        self._columns = [_takeable(entities[f]) for f in fields]
         self._n = len(entities)
         self._sep = sep
         punct = sep.strip()
@@ -433,7 +447,12 @@ class EntityTexts(Sequence[str]):
         positions = np.asarray(positions, dtype=np.int64)
         if not self._columns:
             return ["" for _ in range(len(positions))]
-        columns = [column.take(positions).tolist() for column in self._columns]
+        columns = [
+            column[positions].tolist()
+            if isinstance(column, np.ndarray)
+            else column.take(pa.array(positions)).to_pylist()
+            for column in self._columns
+        ]
         return [self._join(values) for values in zip(*columns, strict=True)]
 
     def __getitem__(self, item):  # noqa: ANN001, ANN204 - Sequence protocol
