@@ -254,16 +254,9 @@ class KnowledgeGraph:
         if self._title_index is None:
             self._title_index = TitleIndex(self._ids, self.entities["title"])
         hits = self._title_index.search(text, limit=limit)
-        positions = hits["position"].to_numpy(dtype=np.int64)
-        rows = self.entities.iloc[positions]
-        return pd.DataFrame(
-            {
-                "id": rows["id"].to_numpy(),
-                "kind": rows["kind"].astype(str).to_numpy(),
-                "title": rows["title"].to_numpy(),
-                "score": hits["score"].to_numpy(dtype=float).round(1),
-                "match": hits["match"].to_numpy(),
-            }
+        found = self.entity_table(hits["position"].to_numpy(dtype=np.int64))
+        return found.drop(columns="summary").assign(
+            score=hits["score"].to_numpy(dtype=float).round(1), match=hits["match"].to_numpy()
         )
 
     # ------------------------------------------------------------ neighborhood
@@ -433,6 +426,22 @@ class KnowledgeGraph:
             else:
                 self._arrays[key] = column.to_numpy(dtype=object)
         return self._arrays[key]
+
+    def entity_table(self, positions: np.ndarray) -> pd.DataFrame:
+        """``id, kind, title, summary`` of the entities at ``positions`` (in that order).
+
+        Read from arrays converted once, so it costs the rows asked for, not the table.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        kind_names = np.asarray(self.entities["kind"].cat.categories, dtype=object)
+        return pd.DataFrame(
+            {
+                "id": self._column("entities", "id")[positions],
+                "kind": kind_names[self._kind_codes()[positions]],
+                "title": self._column("entities", "title")[positions],
+                "summary": self._column("entities", "summary")[positions],
+            }
+        )
 
     def _kind_codes(self) -> np.ndarray:
         return self._column("entities", "kind")

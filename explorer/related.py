@@ -194,17 +194,7 @@ def similar(
         positions = kg.ids.get_indexer(found["neighbor_id"])
         keep = ~np.isin(positions, list(linked))
         positions, cosine = positions[keep], found["cosine"].to_numpy()[keep]
-        rows = kg.entities.iloc[positions]
-        frame = pd.DataFrame(
-            {
-                "id": rows["id"].to_numpy(),
-                "kind": rows["kind"].astype(str).to_numpy(),
-                "title": rows["title"].to_numpy(),
-                "summary": rows["summary"].to_numpy(),
-                "cosine": np.round(cosine.astype(float), 3),
-            },
-            columns=SIMILAR_COLUMNS,
-        )
+        frame = kg.entity_table(positions).assign(cosine=np.round(cosine.astype(float), 3))
         frame = frame.sort_values(["cosine", "title"], ascending=[False, True], kind="stable")
         frame = frame.reset_index(drop=True)
         if k is not None:
@@ -242,21 +232,11 @@ def candidates(
         keep &= kg.kind_mask(kinds, i) & kg.kind_mask(kinds, j)
     pairs = pairs.loc[keep].reset_index(drop=True)
     labels = label_pairs(pairs, kg.entities["kind"].astype(str), duplicate_cosine=duplicate_cosine)
-    a = kg.entities.iloc[pairs["i"].to_numpy()]
-    b = kg.entities.iloc[pairs["j"].to_numpy()]
-    frame = pd.DataFrame(
-        {
-            "id_a": a["id"].to_numpy(),
-            "kind_a": a["kind"].astype(str).to_numpy(),
-            "title_a": a["title"].to_numpy(),
-            "id_b": b["id"].to_numpy(),
-            "kind_b": b["kind"].astype(str).to_numpy(),
-            "title_b": b["title"].to_numpy(),
-            "cosine": np.round(pairs["cosine"].to_numpy(dtype=float), 3),
-            "label": labels.to_numpy(),
-        },
-        columns=CANDIDATE_COLUMNS,
-    )
+    a = kg.entity_table(pairs["i"].to_numpy()).add_suffix("_a")
+    b = kg.entity_table(pairs["j"].to_numpy()).add_suffix("_b")
+    frame = pd.concat([a, b], axis=1).assign(
+        cosine=np.round(pairs["cosine"].to_numpy(dtype=float), 3), label=labels.to_numpy()
+    )[CANDIDATE_COLUMNS]
     frame.attrs = {"min_cosine": threshold, "source": state.source,
                    "duplicate_cosine": duplicate_cosine}
     return frame

@@ -128,18 +128,9 @@ def neighborhood_subgraph(
         )
         edges = pd.concat([edges, links], ignore_index=True) if len(links) else edges
 
-    rows = kg.entities.iloc[kept_array]
-    nodes = pd.DataFrame(
-        {
-            "id": rows["id"].to_numpy(),
-            "kind": rows["kind"].astype(str).to_numpy(),
-            "title": rows["title"].to_numpy(),
-            "summary": rows["summary"].to_numpy(),
-            "degree": degree[kept_array].astype(int),
-            "hop": [hop_of[int(p)] for p in kept_array],
-        },
-        columns=NODE_COLUMNS,
-    )
+    nodes = kg.entity_table(kept_array).assign(
+        degree=degree[kept_array].astype(int), hop=[hop_of[int(p)] for p in kept_array]
+    )[NODE_COLUMNS]
     return Subgraph(focus=entity_id, nodes=nodes, edges=edges, omitted=omitted)
 
 
