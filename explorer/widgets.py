@@ -257,7 +257,9 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(flex="2 1 0", min_width="280px", max_height="660px",
                                   overflow="auto")
         )
-        self.graph_pane = widgets.HTML(layout=widgets.Layout(flex="3 1 0", min_width="360px"))
+        from .graph_view import GraphView
+
+        self.graph_pane = GraphView(layout=widgets.Layout(flex="3 1 0", min_width="360px"))
         self.neighbor_picker = widgets.Dropdown(
             options=[], description="Go to", layout=widgets.Layout(width="60%")
         )
@@ -291,6 +293,7 @@ class Explorer(widgets.VBox):
         self.matches.observe(self._on_pick, names="value")
         self.neighbor_picker.observe(self._on_pick, names="value")
         self.back_button.on_click(lambda _button: self.back())
+        self.graph_pane.observe(self._on_graph_select, names="selected")
         for control in (self.hops, self.max_nodes, self.include_similar):
             control.observe(self._on_graph_control, names="value")
         self.min_cosine.observe(self._on_threshold, names="value")
@@ -349,6 +352,15 @@ class Explorer(widgets.VBox):
         if self._quiet or not change["new"]:
             return
         self._guarded(lambda: self.focus(change["new"]))
+
+    def _on_graph_select(self, change: dict[str, Any]) -> None:
+        """A node double-clicked in the drawing: focus it (then clear, so it can repeat)."""
+        chosen = change["new"]
+        if not chosen:
+            return
+        self.graph_pane.selected = ""
+        if chosen != self._current and chosen in self.kg:
+            self._guarded(lambda: self.focus(chosen))
 
     def _on_graph_control(self, change: dict[str, Any]) -> None:
         if not self._quiet and self._current is not None:

@@ -151,6 +151,14 @@ def run_all_cells(page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
+# A node other than the focus, and where it is drawn (relative to the canvas).
+PICK_NODE = """() => {
+  const other = network.body.data.nodes.get({filter: (n) => !n.focus})[0];
+  const at = network.canvasToDOM(network.getPositions([other.id])[other.id]);
+  return {id: String(other.id), x: at.x, y: at.y};
+}"""
+
+
 def test_explorer_in_jupyterlab_redraws_when_hops_change(lab, tmp_path):
     with chromium_page(viewport={"width": 1500, "height": 1100}) as page:
         try:
@@ -177,6 +185,23 @@ def test_explorer_in_jupyterlab_redraws_when_hops_change(lab, tmp_path):
             after = wait_for_node_count(page, differs_from=before)
             assert after > before  # claim:scifact-990: 1 hop < 2 hops
             assert "2" in hops.locator(".widget-readout").inner_text()
+
+            # Double-clicking a node in the drawing focuses it: the card follows.
+            frame = graph_frames(page)[-1]
+            frame.wait_for_function("window.stabilized === true", timeout=30_000)
+            canvas = frame.locator("#mynetwork canvas")
+            canvas.scroll_into_view_if_needed()
+            target = frame.evaluate(PICK_NODE)
+            box = canvas.bounding_box()
+            page.mouse.dblclick(box["x"] + target["x"], box["y"] + target["y"])
+            page.wait_for_function(
+                """(id) => {
+                  const el = document.querySelector(".claim-explorer .cge-card code");
+                  return el !== null && el.textContent.trim() === id;
+                }""",
+                arg=target["id"],
+                timeout=30_000,
+            )
 
             # Typing (key by key, debounced in the kernel) lists live, typo-tolerant matches.
             search = page.locator(".claim-explorer .widget-text input").first

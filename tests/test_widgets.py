@@ -321,3 +321,14 @@ def test_show_graph_wraps_the_graph_in_an_html_widget(example_kg, claim):
     assert len(graph_nodes(pane.value)) == example_kg.graph(
         claim, hops=2, include_similar=False
     ).n_nodes
+
+
+def test_double_clicking_a_node_in_the_graph_focuses_it(ex, claim):
+    """The graph view's front end reports a double-clicked node through `selected`."""
+    neighbor = ex.neighborhood["id"].iloc[0]
+    ex.graph_pane.selected = neighbor
+    assert ex.current == neighbor and ex.history == (claim,)
+    assert ex.graph_pane.selected == ""  # cleared, so the same node can be chosen again
+    ex.graph_pane.selected = "no:such-entity"  # a stale page cannot break the explorer
+    assert ex.current == neighbor
+    assert 'window.parent.postMessage' in ex.graph.html()
