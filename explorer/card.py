@@ -260,14 +260,11 @@ def build_card(
     ]
     # The source papers are shown on the source line; they leave the neighborhood when the
     # extracted_from edge is all that joins them.
-    exclude = []
-    if len(source_rows):
-        hood_all = kg.neighborhood(entity_id, kinds=None)
-        only_source = hood_all[
-            hood_all["id"].isin(source_rows["id"])
-            & hood_all["relations"].map(lambda r: set(r) == {"extracted_from"})
-        ]
-        exclude = only_source["id"].tolist()
+    exclude = [
+        source.id
+        for source in sources
+        if kg.relations_between(entity_id, source.id) == (source.relation,)
+    ]
     hood = kg.neighborhood(entity_id, limit_per_kind=max_per_kind, exclude=exclude)
     sections = []
     for kind, count in hood.attrs["kind_counts"].items():

@@ -473,6 +473,23 @@ class KnowledgeGraph:
             return np.ones(len(codes), dtype=bool)
         return np.isin(codes, _category_codes(self.edges["relation"], relations))
 
+    def relations_between(self, entity_id: str, other_id: str) -> tuple[str, ...]:
+        """The distinct relations of the edges joining two entities (either direction).
+
+        Examples
+        --------
+        >>> kg = KnowledgeGraph.from_frames(
+        ...     pd.DataFrame({"id": ["a", "b"], "kind": "claim", "title": ["A", "B"]}),
+        ...     pd.DataFrame({"source": ["a", "b"], "target": ["b", "a"],
+        ...                   "relation": ["supports", "associated_with"]}))
+        >>> kg.relations_between("a", "b")
+        ('associated_with', 'supports')
+        """
+        position, other = self.position(entity_id), self.position(other_id)
+        edge_ids = self.adjacency.edges_of(position)[self.adjacency.neighbors_of(position) == other]
+        names = np.asarray(self.edges["relation"].cat.categories, dtype=object)
+        return tuple(sorted({str(n) for n in names[self._relation_codes()[edge_ids]]}))
+
     def edges_of(self, entity_id: str) -> pd.DataFrame:
         """Every edge at the entity (either direction), as rows of ``edges``."""
         return self.edges.iloc[np.sort(self.adjacency.edges_of(self.position(entity_id)))]

@@ -281,7 +281,9 @@ def _read_parquet(path: Path, columns: Iterable[str] | None) -> pd.DataFrame:
     try:
         schema = pq.read_schema(path)
         wanted = None if columns is None else [c for c in columns if c in schema.names]
-        table = pq.read_table(path, columns=wanted)
+        # One chunk per column: row look-ups (kg.entity, iloc) then cost the rows taken;
+        # on a chunked Arrow column every take concatenates the whole column first.
+        table = pq.read_table(path, columns=wanted).combine_chunks()
         # List columns (authors) stay Arrow-backed here: one numpy array per row is slow.
         return table.to_pandas(
             types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None
