@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer.embed import get_embedder  # noqa: E402
+from explorer.analysis.embedders.registry import get_embedder  # noqa: E402
 
 DATA = Path("/work/shared/data/scifact")
 QS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)

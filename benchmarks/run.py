@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/run.py --sizes 10000 100000 1000000 --out-dir /tmp/cge-bench
     .venv/bin/python benchmarks/run.py --quick --out-dir /tmp/cge-quick
 
-For each size it generates a synthetic graph (``explorer.synth.write_synthetic``, seed 0,
+For each size it generates a synthetic graph (``explorer.testing.synth.write_synthetic``, seed 0,
 cached in ``<out-dir>/data/n<size>``; reruns reuse it and report the first generation's
 time), then runs every measurement in a **fresh subprocess** of this script
 (``--step NAME``), so that the peak resident set (``ru_maxrss``) of a step is its own:
@@ -277,7 +277,9 @@ def step_find(args: argparse.Namespace) -> dict:
 def step_embed(args: argparse.Namespace) -> dict:
     import pandas as pd
 
-    from explorer.embed import embed, entity_texts, get_embedder
+    from explorer.analysis.embedders.registry import get_embedder
+    from explorer.analysis.embedding import embed
+    from explorer.analysis.texts import entity_texts
 
     ent = pd.read_parquet(_paths(Path(args.data))[0], columns=["title", "summary"])
     texts = entity_texts(ent, fields=("title", "summary"))
@@ -301,7 +303,7 @@ def step_embed(args: argparse.Namespace) -> dict:
 def step_pairs(args: argparse.Namespace) -> dict:
     import numpy as np
 
-    from explorer.similarity import SimilarityIndex
+    from explorer.analysis.index import SimilarityIndex
 
     data = Path(args.data)
     method = args.method
@@ -430,7 +432,7 @@ def generate(n: int, out_dir: Path) -> tuple[Path, dict]:
     if info.exists() and all(p.exists() for p in _paths(data)):
         return data, json.loads(info.read_text()) | {"cached": True}
     code = (
-        "import json,sys,time,resource; from explorer.synth import write_synthetic;"
+        "import json,sys,time,resource; from explorer.testing.synth import write_synthetic;"
         f"t=time.perf_counter(); write_synthetic({n}, {str(data)!r}, seed=0);"
         "el=time.perf_counter()-t;"
         "print(json.dumps({'seconds': el, 'peak_rss_mb': "

@@ -86,7 +86,7 @@ def scifact_texts(n: int, seed: int = 0) -> list[str]:
 def encoder():
     """The project's wordllama embedder, or wordllama directly if embed.py is absent."""
     try:
-        from explorer.embed import get_embedder
+        from explorer.analysis.embedders.registry import get_embedder
 
         return get_embedder("wordllama").encode
     except ImportError:
@@ -152,7 +152,7 @@ def step_embed(args: argparse.Namespace) -> dict:
 
 
 def step_search(args: argparse.Namespace) -> dict:
-    from explorer.similarity import SimilarityIndex
+    from explorer.analysis.index import SimilarityIndex
 
     vectors = np.load(args.vectors)
     index = SimilarityIndex(method="exact").fit(vectors[:50])
@@ -236,7 +236,7 @@ def duplicate_evidence(encode, n: int = 2000) -> list[str]:
     ]:
         cos = np.einsum("ij,ij->i", orig, encode(variant))
         rows.append((name, cos))
-    from explorer.similarity import SimilarityIndex
+    from explorer.analysis.index import SimilarityIndex
 
     nearest = SimilarityIndex().fit(encode(texts)).nearest_cosine()
     rows.append((f"nearest other among {len(texts):,} texts", nearest[~np.isnan(nearest)]))

@@ -1,28 +1,29 @@
-"""Explore a knowledge graph of research claims in Jupyter."""
+"""Explore, check and curate a knowledge graph of research claims in Jupyter."""
 
 from typing import Any as _Any
 
-from .card import Card
-from .embed import Embedder, get_embedder
+from .analysis.embedders.protocol import Embedder
+from .analysis.embedders.registry import get_embedder
 from .errors import (
     EmbeddingError,
     ExplorerError,
     MissingExtraError,
+    ParameterError,
     SchemaError,
     UnknownEntityError,
 )
-from .graph import KnowledgeGraph, load
-from .synth import synthesize, write_synthetic
-from .tables import LoadReport
+from .knowledge_graph import KnowledgeGraph, load
+from .load.report import LoadReport
+from .views.card import Card
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-# Loaded on first use: they bring ipywidgets, pyvis or scikit-learn, which the data layers
-# (load, graph, card) do not need.
+# Loaded on first use: they bring ipywidgets, pyvis or faiss, which loading and the
+# graph core do not need.
 _LAZY = {
-    "Explorer": ("widgets", "Explorer"),
-    "NeighborhoodGraph": ("render", "NeighborhoodGraph"),
-    "SimilarityIndex": ("similarity", "SimilarityIndex"),
+    "Explorer": ("explorer.widgets.explorer", "Explorer"),
+    "NeighborhoodGraph": ("explorer.views.page", "NeighborhoodGraph"),
+    "SimilarityIndex": ("explorer.analysis.index", "SimilarityIndex"),
 }
 
 __all__ = [
@@ -35,14 +36,13 @@ __all__ = [
     "LoadReport",
     "MissingExtraError",
     "NeighborhoodGraph",
+    "ParameterError",
     "SchemaError",
     "SimilarityIndex",
     "UnknownEntityError",
     "__version__",
     "get_embedder",
     "load",
-    "synthesize",
-    "write_synthetic",
 ]
 
 
@@ -51,7 +51,7 @@ def __getattr__(name: str) -> _Any:
         from importlib import import_module
 
         module, attribute = _LAZY[name]
-        return getattr(import_module(f".{module}", __name__), attribute)
+        return getattr(import_module(module), attribute)
     raise AttributeError(f"module 'explorer' has no attribute {name!r}")
 
 

@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
-    from .graph import load
+    from .knowledge_graph import load
 
     kg = load(args.data, on_error=args.on_error)
     if getattr(args, "embedder", None):
@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Wrote {args.dest}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         return 0
     if args.command == "synth":
-        from .synth import write_synthetic
+        from .testing.synth import write_synthetic
 
         paths = write_synthetic(args.entities, args.out, seed=args.seed)
         print("Wrote " + ", ".join(str(p) for p in paths.values()))

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ci import unavailable
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -35,15 +36,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-def in_ci() -> bool:
-    """Tell whether we run under CI (``CI`` set to a true value)."""
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 def _unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"browser test cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    unavailable(f"the browser test cannot run: {reason}")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from browser import chromium_page
-from explorer.render import NeighborhoodGraph, neighborhood_network
+from explorer.views.page import NeighborhoodGraph, neighborhood_network
 
 pytestmark = pytest.mark.browser
 

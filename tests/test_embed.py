@@ -8,18 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer.embed import (
-    DEFAULT_MIN_COSINE,
-    Embedder,
-    EmbeddingResult,
-    MiniLMEmbedder,
-    TfidfEmbedder,
-    WordLlamaEmbedder,
-    embed,
-    entity_texts,
-    get_embedder,
-    validate_vectors,
-)
+from explorer.analysis.embedders.minilm import MiniLMEmbedder
+from explorer.analysis.embedders.protocol import Embedder
+from explorer.analysis.embedders.registry import get_embedder
+from explorer.analysis.embedders.tfidf import TfidfEmbedder
+from explorer.analysis.embedders.wordllama import WordLlamaEmbedder
+from explorer.analysis.embedding import EmbeddingResult, embed
+from explorer.analysis.texts import entity_texts
+from explorer.analysis.vectors import validate_vectors
 from explorer.errors import EmbeddingError, MissingExtraError, SchemaError
 
 PARAPHRASE = (
@@ -112,7 +108,6 @@ def test_tfidf_name_encodes_parameters():
 def test_builtin_thresholds_are_on_a_cosine_scale():
     for name in ("wordllama", "tfidf", "minilm"):
         assert 0.0 < get_embedder(name).default_min_cosine < 1.0
-    assert DEFAULT_MIN_COSINE == 0.65
 
 
 def test_minilm_offline_when_installed(no_network):
@@ -304,7 +299,7 @@ def test_cache_write_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("explorer.embed.os.replace", crash)
+    monkeypatch.setattr("explorer.atomic.os.replace", crash)
     with pytest.raises(OSError, match="disk full"):
         embed(["second"], "tfidf", cache_dir=tmp_path)
     assert path.read_bytes() == before

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer import KnowledgeGraph, UnknownEntityError
-from explorer.adjacency import Adjacency
+from explorer.core.adjacency import Adjacency
 
 KINDS = ["claim", "finding", "method", "paper"]
 RELATIONS = ["supports", "associated_with", "extracted_from", "cites"]

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer import render
+from explorer.views import page as render
+from explorer.views import vis_data
 from explorer.errors import ExplorerError, SchemaError, UnknownEntityError
-from explorer.render import NeighborhoodGraph, kind_colors, neighborhood_network
+from explorer.views.page import NeighborhoodGraph, kind_colors, neighborhood_network
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_KIND = "<b>kind</b>&co"
@@ -84,9 +85,9 @@ class _IframeParser(HTMLParser):
 
 def test_counts_match_frames(graph: NeighborhoodGraph) -> None:
     nodes, edges = frames()
-    assert graph.n_nodes == len(graph.network.nodes) == len(nodes)
-    assert graph.n_edges == len(graph.network.edges) == len(edges)
-    assert [n["id"] for n in graph.network.nodes] == list(nodes["id"])
+    assert graph.n_nodes == len(graph.nodes) == len(nodes)
+    assert graph.n_edges == len(graph.edges) == len(edges)
+    assert [n["id"] for n in graph.nodes] == list(nodes["id"])
     page = graph.html()
     assert len(data_in_page(page, "nodes")) == len(nodes)
     assert len(data_in_page(page, "edges")) == len(edges)
@@ -94,10 +95,10 @@ def test_counts_match_frames(graph: NeighborhoodGraph) -> None:
 
 def test_multi_edges_are_all_kept_and_curved_apart(graph: NeighborhoodGraph) -> None:
     between = [
-        e for e in graph.network.edges if {e["from"], e["to"]} == {"c1", "p1"}
+        e for e in graph.edges if {e["from"], e["to"]} == {"c1", "p1"}
     ]  # extracted_from, cites, similar (the last one written p1 -> c1)
     assert sorted(e["relation"] for e in between) == ["cites", "extracted_from", "similar"]
-    assert len({e["id"] for e in graph.network.edges}) == graph.n_edges
+    assert len({e["id"] for e in graph.edges}) == graph.n_edges
     # The first keeps the default curve; the others bend to different sides (seen from the
     # sorted pair: curvedCW from p1 to c1 is curvedCCW from c1 to p1) or further out.
     flip = {"curvedCW": "curvedCCW", "curvedCCW": "curvedCW"}
@@ -113,7 +114,7 @@ def test_multi_edges_are_all_kept_and_curved_apart(graph: NeighborhoodGraph) -> 
 
 
 def test_similarity_edges_dashed_without_arrow(graph: NeighborhoodGraph) -> None:
-    edges = by_id(graph.network.edges)
+    edges = by_id(graph.edges)
     similar = [e for e in edges.values() if e["relation"] == "similar"]
     typed = [e for e in edges.values() if e["relation"] != "similar"]
     assert len(similar) == 2
@@ -128,7 +129,7 @@ def test_similarity_edges_dashed_without_arrow(graph: NeighborhoodGraph) -> None
 
 
 def test_directed_edges_have_arrows(graph: NeighborhoodGraph) -> None:
-    edges = by_id(graph.network.edges)
+    edges = by_id(graph.edges)
     assert edges["e0"]["arrows"]["to"]["enabled"] is True  # extracted_from, directed
     assert edges["e5"]["arrows"]["to"]["enabled"] is False  # associated_with, undirected
     assert "c1 → p1" in edges["e0"]["title"]
@@ -136,7 +137,7 @@ def test_directed_edges_have_arrows(graph: NeighborhoodGraph) -> None:
 
 
 def test_focus_is_marked(graph: NeighborhoodGraph) -> None:
-    nodes = by_id(graph.network.nodes)
+    nodes = by_id(graph.nodes)
     focus = nodes["c1"]
     others = [n for i, n in nodes.items() if i != "c1"]
     assert focus["shape"] == "star"
@@ -160,25 +161,25 @@ def test_node_size_grows_with_degree_and_is_bounded() -> None:
     )
     edges = pd.DataFrame(columns=list(render.EDGE_COLUMNS))
     g = neighborhood_network(nodes, edges, focus="n0")
-    sizes = [n["size"] for n in g.network.nodes[1:]]
+    sizes = [n["size"] for n in g.nodes[1:]]
     assert sizes == sorted(sizes)
     assert sizes[0] < sizes[2]
-    assert all(render.MIN_SIZE <= s <= render.MAX_SIZE for s in sizes)
-    assert sizes[-1] == sizes[-2] == render.MAX_SIZE
+    assert all(vis_data.MIN_SIZE <= s <= vis_data.MAX_SIZE for s in sizes)
+    assert sizes[-1] == sizes[-2] == vis_data.MAX_SIZE
 
 
 def test_labels_shortened_and_tooltips_plain(graph: NeighborhoodGraph) -> None:
-    nodes = by_id(graph.network.nodes)
+    nodes = by_id(graph.nodes)
     assert len(nodes["f1"]["label"]) == 40 and nodes["f1"]["label"].endswith("…")
     assert nodes["m1"]["label"] == "m1"  # no title: the id
     assert nodes["p1"]["label"] == "A paper"
     # Plain text, one fact a line, nothing escaped and no "nan" from missing values.
     assert nodes["c1"]["title"].split("\n")[:2] == ["claim · c1", HOSTILE]
     assert "focus summary" in nodes["c1"]["title"]
-    for item in graph.network.nodes + graph.network.edges:
+    for item in graph.nodes + graph.edges:
         assert "nan" not in item["title"].lower()
         assert "&lt;" not in item["title"] and "&amp;" not in item["title"]
-    assert by_id(graph.network.edges)["e1"]["title"].endswith("\nwhy <b>")
+    assert by_id(graph.edges)["e1"]["title"].endswith("\nwhy <b>")
 
 
 # ----------------------------------------------------------------- offline
@@ -214,9 +215,8 @@ def test_bundled_vis_urls_are_the_known_inert_ones() -> None:
 
 
 def test_pyvis_html_features_are_off(graph: NeighborhoodGraph) -> None:
-    net = graph.network
-    assert not net.select_menu and not net.filter_menu and not net.neighborhood_highlight
-    template = (Path(render.__file__).parent / "templates" / "neighborhood.html").read_text()
+    assert all("from" in e and "to" in e for e in graph.edges)
+    template = (Path(render.__file__).parents[1] / "templates" / "neighborhood.html").read_text()
     assert "innerHTML" not in template
     page = graph.html()
     assert "tom-select" not in page.lower() and "bootstrap" not in page.lower()
@@ -225,7 +225,7 @@ def test_pyvis_html_features_are_off(graph: NeighborhoodGraph) -> None:
 def test_layout_seed_and_bounded_stabilization() -> None:
     nodes, edges = frames()
     g = neighborhood_network(nodes, edges, focus="c1", seed=11, physics_max_iterations=123)
-    options = g.network.options
+    options = g.options
     assert options["layout"]["randomSeed"] == 11
     assert options["physics"]["stabilization"] == {
         **options["physics"]["stabilization"],
@@ -329,7 +329,7 @@ def test_kind_colors_fixed_then_hash_stable() -> None:
 
 def test_nodes_colored_by_kind(graph: NeighborhoodGraph) -> None:
     palette = kind_colors(frames()[0]["kind"])
-    for node in graph.network.nodes:
+    for node in graph.nodes:
         assert node["color"]["background"] == palette[node["kind"]]
 
 
@@ -409,8 +409,8 @@ def test_numeric_ids_and_empty_edges() -> None:
         }
     )
     g = neighborhood_network(nodes, edges, focus="1")
-    assert [n["id"] for n in g.network.nodes] == ["1", "2"]
-    assert g.network.edges[0]["arrows"]["to"]["enabled"] is True
+    assert [n["id"] for n in g.nodes] == ["1", "2"]
+    assert g.edges[0]["arrows"]["to"]["enabled"] is True
     empty = neighborhood_network(nodes.iloc[:1], edges.iloc[:0], focus="1")
     assert (empty.n_nodes, empty.n_edges) == (1, 0)
-    json.dumps(g.network.nodes)  # plain JSON types, no numpy scalars
+    json.dumps(g.nodes)  # plain JSON types, no numpy scalars

@@ -14,16 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from explorer.errors import EmbeddingError, ExplorerError, UnknownEntityError
-from explorer.similarity import (
-    CANDIDATE_EDGE,
-    POSSIBLE_DUPLICATE,
-    NotFittedError,
-    ParameterError,
-    SimilarityIndex,
-    check_min_cosine,
-    label_pairs,
-    plot_nearest_cosine_histogram,
-)
+from explorer.analysis.index import SimilarityIndex
+from explorer.analysis.related import CANDIDATE_EDGE, POSSIBLE_DUPLICATE, label_pairs
+from explorer.analysis.thresholds import check_min_cosine
+from explorer.errors import NotFittedError, ParameterError
+from explorer.views.histogram import plot_nearest_cosine_histogram
 
 N, DIM, N_PLANTED = 300, 24, 40
 THRESHOLD = 0.65
@@ -179,25 +174,6 @@ def test_fit_without_copy_keeps_the_callers_array(data):
     norms = np.linalg.norm(mine, axis=1)
     assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
     assert SimilarityIndex().fit(x).vectors_ is not x
-
-
-def test_auto_falls_back_to_exact_with_warning_without_faiss(data, monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_faiss(name, *args, **kwargs):
-        if name == "faiss":
-            raise ImportError("no faiss")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_faiss)
-    index = SimilarityIndex(exact_max=10)
-    with pytest.warns(UserWarning, match="faiss is not installed"):
-        index.fit(data[0])
-    with pytest.warns(UserWarning, match="faiss is not installed"):
-        pairs = index.pairs(THRESHOLD)
-    assert len(pairs) > 0
 
 
 # ------------------------------------------------------------ per query

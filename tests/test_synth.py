@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import explorer
-import explorer.synth as synth
+import explorer.testing.synth as synth
 from explorer.errors import ExplorerError
-from explorer.synth import (
+from explorer.testing.synth import (
     KIND_SHARES,
     MissingTextsError,
     SynthError,

@@ -14,7 +14,7 @@ import pytest
 import explorer
 from conftest import EXAMPLE
 from explorer import KnowledgeGraph, UnknownEntityError
-from explorer.widgets import Explorer, show_graph
+from explorer.widgets.explorer import Explorer, show_graph
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>window.__pwned=1</script>"

@@ -1,5 +1,1 @@
-"""Importers: turn public datasets into data directories in the explorer's format."""
-
-from explorer.importers.scifact import import_scifact
-
-__all__ = ["import_scifact"]
+"""Importers of public datasets into the data contract."""

@@ -45,8 +45,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from explorer.errors import SchemaError
-from explorer.tables import iter_json_lines
+from ..errors import ParameterError, SchemaError
+from ..load.tables import iter_json_lines
 
 __all__ = ["ATTRIBUTION", "SPLITS", "import_scifact"]
 
@@ -160,7 +160,7 @@ def import_scifact(
     dest = Path(dest)
     for name, value in (("summary_chars", summary_chars), ("note_chars", note_chars)):
         if not isinstance(value, int) or value < 2:
-            raise ValueError(f"{name} must be an integer >= 2, got {value!r}.")
+            raise ParameterError(f"{name} must be an integer >= 2, got {value!r}.")
 
     corpus = _read_corpus(src / "corpus.jsonl")
     claims = _read_claims(src, corpus)

@@ -17,8 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import SchemaError
-from .tables import FILE_COLUMN, ROW_COLUMN, RowProblem
+from ..choices import as_choice
+from ..errors import SchemaError
+from .report import RowProblem
+from .tables import FILE_COLUMN, ROW_COLUMN
 
 __all__ = [
     "ENTITY_REQUIRED",
@@ -40,14 +42,6 @@ class OnError(str, Enum):
     RAISE = "raise"
     REPORT = "report"
 
-    @classmethod
-    def parse(cls, value: str | OnError) -> OnError:
-        """Convert a user's choice, listing the valid values when it is wrong."""
-        try:
-            return cls(value)
-        except ValueError:
-            valid = ", ".join(repr(m.value) for m in cls)
-            raise ValueError(f"on_error must be one of {valid}, not {value!r}.") from None
 
 
 @dataclass
@@ -305,11 +299,11 @@ def _validate_edges(
 
         hint = "Add the entity, or fix the id (ids are compared exactly, case included)."
         if mode is OnError.RAISE and missing.any():
-            from .search import closest_ids
+            from ..suggest import closest
 
             bad_value = values.iloc[int(np.flatnonzero(missing & ~problems.bad)[0])] \
                 if (missing & ~problems.bad).any() else None
-            close = closest_ids(str(bad_value), entity_ids.tolist()) if bad_value else []
+            close = closest(str(bad_value), entity_ids.tolist()) if bad_value else []
             if close:
                 hint = f"Closest ids: {', '.join(repr(c) for c in close)}. " + hint
         problems.add(missing, column, reason, hint, id_column=None)
@@ -341,7 +335,7 @@ def validate(
         categorical), edges with ``source, target, relation, note`` first (endpoints and
         relations categorical), and the edges' endpoints as positions in the entities frame.
     """
-    mode = OnError.parse(on_error)
+    mode = as_choice(OnError, on_error, "on_error")
     entities = _ensure_position_columns(entities, "entities")
     if edges is None:
         edges = pd.DataFrame({c: pd.Series(dtype="str") for c in EDGE_REQUIRED})

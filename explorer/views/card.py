@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..core.graph import GraphCore
+from ..core.neighborhood import neighborhood
+from ..words import plural
 from .palette import kind_color
-
-if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
 
 __all__ = ["Card", "build_card", "plural_heading", "SIMILAR_PURPOSE"]
 
@@ -36,16 +35,8 @@ def plural_heading(kind: str, count: int) -> str:
     >>> plural_heading("finding", 3), plural_heading("analysis", 2), plural_heading("study", 1)
     ('Findings (3)', 'Analyses (2)', 'Studies (1)')
     """
-    word = kind.replace("_", " ")
-    if word.endswith("is"):
-        plural = word[:-2] + "es"
-    elif word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
-        plural = word[:-1] + "ies"
-    elif word.endswith(("s", "x", "ch", "sh")):
-        plural = word + "es"
-    else:
-        plural = word + "s"
-    return f"{plural[:1].upper()}{plural[1:]} ({count})"
+    word = plural(kind.replace("_", " "))
+    return f"{word[:1].upper()}{word[1:]} ({count})"
 
 
 def byline(relation: str, year: object, authors: list[str]) -> str:
@@ -237,15 +228,18 @@ def _template():  # noqa: ANN202 - a jinja2.Template
 
 
 def build_card(
-    kg: KnowledgeGraph,
+    kg: GraphCore,
     entity_id: str,
     *,
     max_per_kind: int | None = 25,
-    similar: bool = True,
-    min_cosine: float | None = None,
+    similar: pd.DataFrame | None = None,
     max_similar: int = 25,
 ) -> Card:
-    """Assemble the :class:`Card` of one entity (see :meth:`KnowledgeGraph.card`)."""
+    """Assemble the :class:`Card` of one entity (see :meth:`explorer.KnowledgeGraph.card`).
+
+    ``similar`` is the frame of :func:`explorer.analysis.related.similar` for the entity
+    (``None``: the section says it was not computed).
+    """
     row = kg.entity(entity_id)
     source_rows = kg.sources(entity_id)
     sources = [
@@ -265,7 +259,7 @@ def build_card(
         for source in sources
         if kg.relations_between(entity_id, source.id) == (source.relation,)
     ]
-    hood = kg.neighborhood(entity_id, limit_per_kind=max_per_kind, exclude=exclude)
+    hood = neighborhood(kg, entity_id, limit_per_kind=max_per_kind, exclude=exclude)
     sections = []
     for kind, count in hood.attrs["kind_counts"].items():
         members = hood[hood["kind"] == kind]
@@ -291,22 +285,15 @@ def build_card(
         sources=sources,
         sections=sections,
     )
-    if similar:
-        _add_similar(kg, card, min_cosine=min_cosine, max_similar=max_similar)
+    if similar is not None:
+        _add_similar(card, similar, max_similar=max_similar)
     else:
         card.similar_message = "not computed (similar=False)"
     return card
 
 
-def _add_similar(
-    kg: KnowledgeGraph, card: Card, *, min_cosine: float | None, max_similar: int
-) -> None:
-    finder = getattr(kg, "similar", None)
-    if finder is None:
-        card.similar_message = "similarity is not available in this version"
-        return
-    found = finder(card.id, min_cosine=min_cosine)
-    card.min_cosine = float(found.attrs.get("min_cosine", min_cosine or 0.65))
+def _add_similar(card: Card, found: pd.DataFrame, *, max_similar: int) -> None:
+    card.min_cosine = float(found.attrs["min_cosine"])
     card.similar_total = len(found)
     card.similar_message = str(found.attrs.get("message", ""))
     card.similar_entries = [

@@ -76,6 +76,18 @@ class Adjacency:
         """Rows in the edge table of the edges of one entity."""
         return self.edge_ids[self.indptr[position] : self.indptr[position + 1]]
 
+    def around(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Other ends and edge rows of the edges of several entities, concatenated."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if len(positions) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        starts, ends = self.indptr[positions], self.indptr[positions + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        take = np.arange(int(lengths.sum()), dtype=np.int64) + offsets
+        return self.neighbors[take], self.edge_ids[take]
+
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""

@@ -1,8 +1,8 @@
 r"""Draw a neighborhood as a self-contained, offline vis-network page (the pyvis adapter).
 
-This is the only module that imports pyvis. The graph layer hands over two tidy frames
-(nodes and edges of a neighborhood); :func:`neighborhood_network` turns them into a pyvis
-``Network`` wrapped in a :class:`NeighborhoodGraph`, which renders one HTML page that needs
+This is the only module that imports pyvis (for its bundled vis-network, nothing else). The graph layer hands over two tidy frames
+(nodes and edges of a neighborhood); :func:`neighborhood_network` turns them into vis-network
+data (:mod:`explorer.views.vis_data`) wrapped in a :class:`NeighborhoodGraph`, which renders one HTML page that needs
 no network access and can be saved or shown inline in a notebook.
 
 Escaping, sink by sink
@@ -38,7 +38,6 @@ a summary that quotes a URL keeps it (as text, never as a link or a resource).
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections import Counter
 from functools import lru_cache
@@ -47,10 +46,18 @@ from typing import Any
 
 import pandas as pd
 import pyvis
-from pyvis.network import Network
 
-from explorer.errors import SchemaError, UnknownEntityError
-from explorer.palette import FALLBACK_COLORS, KNOWN_KIND_COLORS, kind_colors
+from ..atomic import atomic_path
+from ..errors import ParameterError, SchemaError, UnknownEntityError
+from .palette import FALLBACK_COLORS, KNOWN_KIND_COLORS, kind_colors
+from .vis_data import (
+    SIMILAR_EDGE_COLOR,
+    TYPED_EDGE_COLOR,
+    edge_data,
+    node_data,
+    text_of,
+    vis_options,
+)
 
 __all__ = [
     "FALLBACK_COLORS",
@@ -60,20 +67,10 @@ __all__ = [
     "neighborhood_network",
 ]
 
-TYPED_EDGE_COLOR = "#8a8a8a"
-SIMILAR_EDGE_COLOR = "#d1477a"
-SIMILAR_RELATION = "similar"
-FOCUS_BORDER = "#111111"
-
-LABEL_MAX = 40
-SUMMARY_MAX = 400
-EDGE_LABEL_MAX = 30
-MIN_SIZE, MAX_SIZE = 10.0, 36.0
-
 NODE_COLUMNS = ("id", "kind", "title", "summary", "degree", "hop")
 EDGE_COLUMNS = ("source", "target", "relation", "note", "directed", "cosine")
 
-_TEMPLATES = Path(__file__).parent / "templates"
+_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 _VIS_JS = "lib/vis-9.1.2/vis-network.min.js"
 _HEIGHT = re.compile(r"^\d+(\.\d+)?(px|em|rem|vh)$")
 _HEADER_PX = 34  # the page header's fixed height, see neighborhood.html
@@ -86,12 +83,13 @@ class NeighborhoodGraph:
 
     Attributes
     ----------
-    network
-        The ``pyvis.network.Network``; its ``nodes``/``edges`` lists hold the vis data.
+    nodes, edges
+        The vis-network data: one dict per node (``id``, ``label``, ``title``, ...) and
+        per edge (``from``, ``to``, ``relation``, ...).
+    options
+        The vis-network options (layout seed, physics, interaction).
     focus
         The id of the entity the neighborhood is centred on.
-    n_nodes, n_edges
-        How many nodes and edges are drawn.
     omitted
         How many neighbors were left out by the graph layer (0 if none).
     page_title
@@ -104,24 +102,34 @@ class NeighborhoodGraph:
 
     def __init__(
         self,
-        network: Network,
+        nodes: list[dict[str, Any]],
+        edges: list[dict[str, Any]],
+        options: dict[str, Any],
         *,
         focus: str,
-        n_nodes: int,
-        n_edges: int,
         omitted: int,
         page_title: str,
         legend: list[tuple[str, str]],
         height: str,
     ) -> None:
-        self.network = network
+        self.nodes = nodes
+        self.edges = edges
+        self.options = options
         self.focus = focus
-        self.n_nodes = n_nodes
-        self.n_edges = n_edges
         self.omitted = omitted
         self.page_title = page_title
         self.legend = legend
         self.height = height
+
+    @property
+    def n_nodes(self) -> int:
+        """How many nodes are drawn."""
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """How many edges are drawn."""
+        return len(self.edges)
 
     @property
     def omitted_note(self) -> str | None:
@@ -148,9 +156,9 @@ class NeighborhoodGraph:
             typed_color=TYPED_EDGE_COLOR,
             similar_color=SIMILAR_EDGE_COLOR,
             vis_js=_vis_js(),
-            nodes=self.network.nodes,
-            edges=self.network.edges,
-            options=self.network.options,
+            nodes=self.nodes,
+            edges=self.edges,
+            options=self.options,
         )
 
     def save(self, path: str | Path) -> Path:
@@ -167,7 +175,8 @@ class NeighborhoodGraph:
             The path written.
         """
         path = Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        with atomic_path(path) as tmp:
+            tmp.write_text(self.html(), encoding="utf-8")
         return path
 
     def _repr_html_(self) -> str:
@@ -258,7 +267,7 @@ def neighborhood_network(
         ("physics_max_iterations", physics_max_iterations, 1),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+            raise ParameterError(f"{name} must be an integer >= {low}, got {value!r}.")
     _check_columns(nodes, NODE_COLUMNS, "nodes")
     _check_columns(edges, EDGE_COLUMNS, "edges")
 
@@ -276,18 +285,17 @@ def neighborhood_network(
     if focus not in id_set:
         raise UnknownEntityError(focus)
 
-    network = _new_network(height)
-    colors = kind_colors(_text(row["kind"]) or "unknown" for row in node_rows)
+    vis_nodes: list[dict[str, Any]] = []
+    vis_edges: list[dict[str, Any]] = []
+    colors = kind_colors(text_of(row["kind"]) or "unknown" for row in node_rows)
     focus_title = focus
     for row, node_id in zip(node_rows, ids, strict=True):
-        kind = _text(row["kind"]) or "unknown"
-        title = _text(row["title"])
+        kind = text_of(row["kind"]) or "unknown"
+        title = text_of(row["title"])
         is_focus = node_id == focus
         if is_focus and title:
             focus_title = title
-        network.add_node(
-            node_id, **_node_options(row, node_id, kind, title, colors[kind], is_focus)
-        )
+        vis_nodes.append(node_data(row, node_id, kind, title, colors[kind], is_focus))
 
     edge_rows = edges.loc[:, list(EDGE_COLUMNS)].to_dict("records")
     parallel: dict[tuple[str, str], int] = {}
@@ -304,15 +312,14 @@ def neighborhood_network(
         pair = (source, target) if source <= target else (target, source)
         rank = parallel.get(pair, 0)
         parallel[pair] = rank + 1
-        network.add_edge(source, target, **_edge_options(row, number, source, target, rank))
+        vis_edges.append(edge_data(row, number, source, target, rank))
 
-    network.options = _options(seed, physics_max_iterations)
     legend = sorted(colors.items(), key=_legend_order)
     return NeighborhoodGraph(
-        network,
+        vis_nodes,
+        vis_edges,
+        vis_options(seed, physics_max_iterations),
         focus=focus,
-        n_nodes=len(network.nodes),
-        n_edges=len(network.edges),
         omitted=omitted,
         page_title=f"Neighborhood of {focus_title}",
         legend=legend,
@@ -321,133 +328,6 @@ def neighborhood_network(
 
 
 # ---------------------------------------------------------------- building blocks
-
-
-def _new_network(height: str) -> Network:
-    # directed=True: pyvis drops a second edge between the same pair in undirected mode.
-    # Arrows are then set per edge. No select/filter menu, no highlight popup (innerHTML).
-    return Network(
-        height=height,
-        width="100%",
-        directed=True,
-        notebook=False,
-        neighborhood_highlight=False,
-        select_menu=False,
-        filter_menu=False,
-        cdn_resources="in_line",
-    )
-
-
-def _node_options(
-    row: dict[str, Any], node_id: str, kind: str, title: str, color: str, is_focus: bool
-) -> dict[str, Any]:
-    degree = _int(row["degree"])
-    hop = _int(row["hop"])
-    summary = _shorten(_text(row["summary"]), SUMMARY_MAX)
-    lines = [f"{kind} · {node_id}", title or "(untitled)"]
-    if summary:
-        lines += ["", summary]
-    lines += ["", f"degree {degree:,} · hop {hop}"]
-    size = min(MAX_SIZE, max(MIN_SIZE, MIN_SIZE + 4.0 * math.log1p(max(degree, 0))))
-    options: dict[str, Any] = {
-        "label": _shorten(title or node_id, LABEL_MAX),
-        "title": "\n".join(lines),
-        "shape": "dot",
-        "size": round(size, 2),
-        "borderWidth": 1,
-        "color": {
-            "background": color,
-            "border": _darker(color),
-            "highlight": {"background": color, "border": FOCUS_BORDER},
-            "hover": {"background": color, "border": FOCUS_BORDER},
-        },
-        "font": {"size": 12, "color": "#222222"},
-        "kind": kind,
-        "hop": hop,
-        "degree": degree,
-    }
-    if is_focus:
-        options.update(
-            shape="star",
-            size=round(min(MAX_SIZE * 1.4, size * 1.4 + 8), 2),
-            borderWidth=4,
-            font={"size": 16, "color": "#000000", "strokeWidth": 4, "strokeColor": "#ffffff"},
-        )
-        options["color"] = {**options["color"], "border": FOCUS_BORDER}
-        options["focus"] = True
-    return options
-
-
-def _edge_options(
-    row: dict[str, Any], number: int, source: str, target: str, rank: int
-) -> dict[str, Any]:
-    relation = _text(row["relation"]) or "related"
-    similar = relation == SIMILAR_RELATION
-    directed = not similar and not _missing(row["directed"]) and bool(row["directed"])
-    note = _text(row["note"])
-    if similar:
-        cosine = row["cosine"]
-        tooltip = relation if _missing(cosine) else f"{relation} · cosine {float(cosine):.3f}"
-        color = SIMILAR_EDGE_COLOR
-    else:
-        tooltip = f"{relation}\n{source} {'→' if directed else '—'} {target}"
-        color = TYPED_EDGE_COLOR
-    if note:
-        tooltip += "\n" + _shorten(note, SUMMARY_MAX)
-    options: dict[str, Any] = {
-        "id": f"e{number}",
-        "title": tooltip,
-        "relation": relation,
-        "arrows": {"to": {"enabled": directed}},
-        "dashes": similar,
-        "color": color,  # a string: the same colour when selected or hovered
-    }
-    if not similar:
-        options["label"] = _shorten(relation, EDGE_LABEL_MAX)
-    if rank:
-        # Parallel edges: alternate sides, further out each time. Orientation is taken
-        # relative to the sorted pair so A->B and B->A do not curve onto each other.
-        clockwise = (rank % 2 == 1) == (source <= target)
-        options["smooth"] = {
-            "enabled": True,
-            "type": "curvedCW" if clockwise else "curvedCCW",
-            "roundness": round(0.25 * ((rank + 1) // 2), 2),
-        }
-    return options
-
-
-def _options(seed: int, iterations: int) -> dict[str, Any]:
-    return {
-        "layout": {"randomSeed": seed, "improvedLayout": True},
-        "physics": {
-            "enabled": True,
-            "solver": "barnesHut",
-            "barnesHut": {
-                "gravitationalConstant": -6000,
-                "centralGravity": 0.3,
-                "springLength": 140,
-                "springConstant": 0.04,
-                "damping": 0.3,
-                "avoidOverlap": 0.2,
-            },
-            "minVelocity": 0.75,
-            "stabilization": {
-                "enabled": True,
-                "iterations": iterations,
-                "updateInterval": 50,
-                "fit": True,
-            },
-        },
-        "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False},
-        "nodes": {"shape": "dot"},
-        "edges": {
-            "smooth": {"enabled": True, "type": "continuous", "roundness": 0.3},
-            "font": {"size": 10, "color": "#555555", "strokeWidth": 3, "align": "middle"},
-            "arrows": {"to": {"scaleFactor": 0.6}},
-            "width": 1.5,
-            "selectionWidth": 1.5,
-        },
-    }
 
 
 def _legend_order(item: tuple[str, str]) -> tuple[int, str]:
@@ -473,44 +353,10 @@ def _check_height(height: str | int) -> str:
         height = f"{height}px"
     text = str(height).strip()
     if not _HEIGHT.match(text):
-        raise ValueError(
+        raise ParameterError(
             f"height must be a CSS length such as '620px', '40em' or '70vh', got {height!r}."
         )
     return text
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def _text(value: Any) -> str:
-    if _missing(value):
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def _int(value: Any) -> int:
-    try:
-        return 0 if _missing(value) else int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def _darker(color: str, factor: float = 0.7) -> str:
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{int(c * factor):02x}" for c in (r, g, b))
 
 
 @lru_cache(maxsize=1)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
+from ..choices import check_int
+from ..core.graph import GraphCore
+from ..core.neighborhood import rank_order
 
 __all__ = ["Subgraph", "neighborhood_subgraph"]
 
@@ -34,12 +34,11 @@ class Subgraph:
 
 
 def neighborhood_subgraph(
-    kg: KnowledgeGraph,
+    kg: GraphCore,
     entity_id: str,
     *,
     hops: int = 1,
-    include_similar: bool = True,
-    min_cosine: float | None = None,
+    similar: pd.DataFrame | None = None,
     kinds: Iterable[str] | None = None,
     relations: Iterable[str] | None = None,
     max_nodes: int = 150,
@@ -47,15 +46,15 @@ def neighborhood_subgraph(
 ) -> Subgraph:
     """The entity's neighborhood out to ``hops`` typed edges, capped at ``max_nodes``.
 
-    Neighbors at each hop are ranked by the number of edges that join them to the
-    nodes already kept, then by degree; past ``max_nodes`` the lowest-ranked are left
-    out and counted in ``omitted``. Similar entities (cosine above the threshold, no
-    typed edge) are added as dashed links to the focus, up to ``max_similar``.
+    Neighbors at each hop are ranked by :func:`~explorer.core.neighborhood.rank_order` on
+    the number of edges that join them to the nodes already kept (at hop 1: to the focus,
+    so the graph draws exactly the top of ``kg.neighborhood``); past ``max_nodes`` the
+    lowest-ranked are left out and counted in ``omitted``. ``similar`` (the frame of
+    :func:`explorer.analysis.related.similar`) adds dashed links to the focus, up to
+    ``max_similar``.
     """
-    if hops < 0:
-        raise ValueError(f"hops must be 0 or more, not {hops}.")
-    if max_nodes < 1:
-        raise ValueError(f"max_nodes must be at least 1, not {max_nodes}.")
+    check_int(hops, "hops", 0)
+    check_int(max_nodes, "max_nodes", 1)
     focus = kg.position(entity_id)
     adjacency = kg.adjacency
     degree = adjacency.degree
@@ -69,19 +68,13 @@ def neighborhood_subgraph(
     for hop in range(1, hops + 1):
         if len(frontier) == 0:
             break
-        starts, ends = adjacency.indptr[frontier], adjacency.indptr[frontier + 1]
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(
-            frontier
-        ) else np.zeros(0, dtype=np.int64)
-        others = adjacency.neighbors[take]
-        edge_ids = adjacency.edge_ids[take]
+        others, edge_ids = adjacency.around(frontier)
         mask = edge_ok[edge_ids] & node_ok[others] & ~np.isin(others, kept)
         others = others[mask]
         if len(others) == 0:
             break
         candidates, counts = np.unique(others, return_counts=True)
-        order = np.lexsort((candidates, -degree[candidates], -counts))
-        ranked = candidates[order]
+        ranked = candidates[rank_order(kg, candidates, counts)]
         room = max_nodes - len(kept)
         if len(ranked) > room:
             left_out.update(ranked[max(room, 0) :].tolist())
@@ -106,10 +99,9 @@ def neighborhood_subgraph(
         columns=EDGE_COLUMNS,
     )
 
-    if include_similar:
-        similar = kg.similar(entity_id, min_cosine=min_cosine)
+    if similar is not None:
         if kinds is not None:
-            similar = similar[similar["kind"].isin(list(kinds))]
+            similar = similar[node_ok[kg.ids.get_indexer(similar["id"])]]
         similar = similar.head(max_similar)
         new = [i for i in similar["id"] if kg.position(i) not in hop_of]
         for i in new:
@@ -134,7 +126,7 @@ def neighborhood_subgraph(
     return Subgraph(focus=entity_id, nodes=nodes, edges=edges, omitted=omitted)
 
 
-def _induced_edges(kg: KnowledgeGraph, kept: np.ndarray, edge_ok: np.ndarray) -> np.ndarray:
+def _induced_edges(kg: GraphCore, kept: np.ndarray, edge_ok: np.ndarray) -> np.ndarray:
     """Rows of the edges whose two ends are both kept (and whose relation passes)."""
     adjacency = kg.adjacency
     pieces = [adjacency.edges_of(int(p)) for p in kept]

@@ -8,7 +8,7 @@ neighbor moves the focus; Back returns to the previous one.
 This is the only module that imports ipywidgets. It builds no HTML of its own except
 small tables and status lines, and every text from the data that goes into them passes
 through :func:`html.escape` (see :func:`_esc`). The card and the graph page come escaped
-from their producers (:mod:`explorer.card`, :mod:`explorer.render`).
+from their producers (:mod:`explorer.views.card`, :mod:`explorer.views.page`).
 
 Updates are kept cheap: the card changes only with the focus or the similarity
 threshold, the neighborhood table only with the focus or the filters, and the graph only
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import ExplorerError
-from .palette import kind_color
+from ..errors import ExplorerError
+from ..views.palette import kind_color
 
 try:
     import ipywidgets as widgets
@@ -40,8 +40,8 @@ except ImportError as err:  # pragma: no cover - ipywidgets is a core dependency
     ) from err
 
 if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
-    from .render import NeighborhoodGraph
+    from ..knowledge_graph import KnowledgeGraph
+    from ..views.page import NeighborhoodGraph
 
 __all__ = ["Explorer", "show_graph"]
 
@@ -113,7 +113,7 @@ class Explorer(widgets.VBox):
     Examples
     --------
     >>> import explorer
-    >>> from explorer.widgets import Explorer
+    >>> from explorer.widgets.explorer import Explorer
     >>> kg = explorer.load("data/example")
     >>> claim = kg.find("learned features reflect").iloc[0]["id"]
     >>> ex = Explorer(kg, claim)

@@ -1,7 +1,7 @@
 """Read a data directory's tables from CSV, TSV, JSON Lines or Parquet.
 
 This module owns the first step of the data's way: files to pandas frames. It knows
-formats and file names; what the columns must hold is :mod:`explorer.schema`'s job.
+formats and file names; what the columns must hold is :mod:`explorer.load.schema`'s job.
 Each frame it returns carries two private columns, ``_file`` and ``_row``, so that a
 later problem can be reported where the user will look for it.
 """
@@ -11,224 +11,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import SchemaError
+from ..errors import SchemaError
+from .files import Format, format_of
 
-__all__ = [
-    "DataFiles",
-    "Format",
-    "LoadReport",
-    "RowProblem",
-    "find_data_files",
-    "iter_json_lines",
-    "read_table",
-]
+__all__ = ["FILE_COLUMN", "ROW_COLUMN", "iter_json_lines", "read_table"]
 
 FILE_COLUMN = "_file"
 ROW_COLUMN = "_row"
-
-
-class Format(str, Enum):
-    """Table formats, chosen by file extension."""
-
-    CSV = "csv"
-    TSV = "tsv"
-    JSONL = "jsonl"
-    PARQUET = "parquet"
-
-
-EXTENSIONS: dict[str, Format] = {
-    ".csv": Format.CSV,
-    ".tsv": Format.TSV,
-    ".tab": Format.TSV,
-    ".jsonl": Format.JSONL,
-    ".ndjson": Format.JSONL,
-    ".parquet": Format.PARQUET,
-}
-
-
-def format_of(path: Path) -> Format:
-    """Return the table format of ``path`` from its extension.
-
-    Raises
-    ------
-    SchemaError
-        If the extension is not one of the supported formats.
-    """
-    try:
-        return EXTENSIONS[path.suffix.lower()]
-    except KeyError:
-        raise SchemaError(
-            f"unknown table format {path.suffix or '(no extension)'!r}.",
-            file=str(path),
-            hint="Use one of " + ", ".join(sorted(EXTENSIONS)) + " (the format is chosen by"
-            " the file extension).",
-        ) from None
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One row set aside by ``load(..., on_error="report")``."""
-
-    table: str
-    file: str
-    row: int | None
-    column: str | None
-    reason: str
-    id: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file + (f", row {self.row}" if self.row is not None else "")
-        if self.column:
-            where += f", column {self.column!r}"
-        return f"{where}: {self.reason}"
-
-
-@dataclass
-class LoadReport:
-    """What loading set aside, and why.
-
-    Attributes
-    ----------
-    problems
-        One :class:`RowProblem` per row set aside.
-    files
-        The files that were read, by table.
-    ignored_files
-        Files in the data directory that are not part of the contract.
-    """
-
-    problems: list[RowProblem] = field(default_factory=list)
-    files: dict[str, list[str]] = field(default_factory=dict)
-    ignored_files: list[str] = field(default_factory=list)
-
-    @property
-    def n_set_aside(self) -> int:
-        """Number of rows set aside."""
-        return len(self.problems)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The problems as a table with columns table, file, row, column, id, reason."""
-        return pd.DataFrame(
-            [
-                {
-                    "table": p.table,
-                    "file": p.file,
-                    "row": p.row,
-                    "column": p.column,
-                    "id": p.id,
-                    "reason": p.reason,
-                }
-                for p in self.problems
-            ],
-            columns=["table", "file", "row", "column", "id", "reason"],
-        )
-
-    def __str__(self) -> str:
-        if not self.problems:
-            return "No rows set aside."
-        lines = [f"{len(self.problems)} row(s) set aside:"]
-        lines += [f"  {p}" for p in self.problems]
-        return "\n".join(lines)
-
-
-@dataclass
-class DataFiles:
-    """The files of one data directory, by role."""
-
-    entities: list[Path]
-    edges: Path | None
-    embeddings: Path | None
-    ignored: list[Path]
-
-
-_ENTITY_NAMES = {"entities", "entity", "nodes"}
-_EDGE_NAMES = {"edges", "edge", "relations", "links"}
-_EMBEDDING_NAMES = {"embeddings", "vectors"}
-
-
-def find_data_files(path: str | Path) -> DataFiles:
-    """Find the entity, edge and embedding tables of a data directory.
-
-    Parameters
-    ----------
-    path
-        A data directory, or a single entities file (its edges are looked for beside it).
-
-    Returns
-    -------
-    DataFiles
-        The entity files (one ``entities.*`` file or one file per kind), the edges file and
-        the embeddings file if present, and the files that were ignored.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise SchemaError(
-            "no such file or directory.",
-            file=str(path),
-            hint="Pass the folder that holds entities.<ext> and edges.<ext>.",
-        )
-    if path.is_file():
-        format_of(path)
-        folder, only_entities = path.parent, path
-    else:
-        folder, only_entities = path, None
-
-    tables: dict[str, Path] = {}
-    ignored: list[Path] = []
-    for child in sorted(folder.iterdir()):
-        if child.name.startswith(".") or not child.is_file():
-            continue
-        if child.suffix.lower() not in EXTENSIONS:
-            ignored.append(child)
-            continue
-        stem = child.stem.lower()
-        if stem in tables:
-            raise SchemaError(
-                f"two tables named {stem!r}: {tables[stem].name} and {child.name}.",
-                file=str(folder),
-                hint="Keep one format per table, so that it is clear which one to read.",
-            )
-        tables[stem] = child
-
-    edges = next((tables.pop(n) for n in list(tables) if n in _EDGE_NAMES), None)
-    embeddings = next((tables.pop(n) for n in list(tables) if n in _EMBEDDING_NAMES), None)
-    if only_entities is not None:
-        entities = [only_entities]
-        ignored += [p for p in tables.values() if p != only_entities]
-    else:
-        named = [tables[n] for n in tables if n in _ENTITY_NAMES]
-        entities = named + [p for n, p in tables.items() if n not in _ENTITY_NAMES]
-    if not entities:
-        raise SchemaError(
-            "no entities table found.",
-            file=str(folder),
-            hint="Add entities.csv (or .tsv, .jsonl, .parquet), or one file per kind such as "
-            "claims.csv; see docs/data-format.md.",
-        )
-    return DataFiles(entities=entities, edges=edges, embeddings=embeddings, ignored=ignored)
-
-
-def kind_from_file_name(path: Path) -> str:
-    """The kind a per-kind file stands for: its stem, singular.
-
-    Examples
-    --------
-    >>> kind_from_file_name(Path("claims.csv")), kind_from_file_name(Path("analysis.tsv"))
-    ('claim', 'analysis')
-    """
-    stem = path.stem.lower()
-    if stem.endswith("ies") and len(stem) > 3:
-        return stem[:-3] + "y"
-    if stem.endswith("s") and not stem.endswith(("ss", "is", "us")):
-        return stem[:-1]
-    return stem
 
 
 def read_table(path: str | Path, *, columns: Iterable[str] | None = None) -> pd.DataFrame:

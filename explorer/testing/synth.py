@@ -69,7 +69,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .errors import ExplorerError
+from ..errors import ExplorerError
 
 __all__ = [
     "DEFAULT_TEXTS_DIR",

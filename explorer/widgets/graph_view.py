@@ -26,6 +26,6 @@ class GraphView(anywidget.AnyWidget):
         The id of the node last double-clicked in the browser ("" when none).
     """
 
-    _esm = Path(__file__).parent / "static" / "graph_view.js"
+    _esm = Path(__file__).resolve().parents[1] / "static" / "graph_view.js"
     value = traitlets.Unicode("").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)

@@ -11,32 +11,14 @@ the query's words, not with the size of the graph.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["TitleIndex", "closest_ids"]
+__all__ = ["TitleIndex"]
 
 _WORD = re.compile(r"\w+")
 _RESCORE = 300
-
-
-def closest_ids(wanted: str, ids: Sequence[str], limit: int = 3) -> list[str]:
-    """The ids most like ``wanted``, best first, for "did you mean" messages.
-
-    Examples
-    --------
-    >>> closest_ids("claim:abc", ["claim:abd", "paper:xyz", "claim:abc-2"], limit=2)
-    ['claim:abc-2', 'claim:abd']
-    """
-    from rapidfuzz import fuzz, process, utils
-
-    hits = process.extract(
-        wanted, ids, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
-        score_cutoff=50,
-    )
-    return [hit[0] for hit in hits]
 
 
 class TitleIndex:

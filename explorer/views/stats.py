@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from .palette import kind_colors
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .graph import KnowledgeGraph
+    from ..core.graph import GraphCore as KnowledgeGraph
 
 __all__ = [
     "degree_by_kind",
@@ -117,7 +118,7 @@ def relations_by_kind(kg: KnowledgeGraph, end: str = "source") -> pd.DataFrame:
     """
     choices = ("source", "target", "either")
     if end not in choices:
-        raise ValueError(f"end must be one of {', '.join(choices)}; got {end!r}.")
+        raise ParameterError(f"end must be one of {', '.join(choices)}; got {end!r}.")
     kinds = kg.entities["kind"].astype(str).to_numpy()
     relation = kg.edges["relation"].astype(str).to_numpy()
     if end == "either":

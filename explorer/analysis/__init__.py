@@ -1,0 +1,1 @@
+"""Analysis: embedders, the vector cache, similarity engines, related entities and candidates."""

@@ -1,0 +1,1 @@
+"""Embedders: one module per library, behind the :class:`~.protocol.Embedder` protocol."""

@@ -1,0 +1,127 @@
+"""Exact pairs by blocked float32 matrix products, tile by tile over the upper triangle.
+
+:func:`block_pairs` is the kernel: every pair above a threshold between two blocks of
+unit vectors. The local engine runs it over the tiles of one matrix; the Spark engine
+(:mod:`explorer.scale.spark`) runs the very same function on each block pair of a
+partitioned matrix, so both find the same pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ...progress import progress_bar
+
+__all__ = ["block_pairs", "concat", "exact_nearest", "exact_pairs", "expected_seconds"]
+
+#: float32 multiply-adds per second these machines sustain in a blocked matmul (2 cores);
+#: only used to decide whether a progress bar is worth showing.
+FLOPS = 5e10
+
+
+def expected_seconds(m: int, dim: int) -> float:
+    """Rough duration of a whole-graph search over ``m`` vectors of ``dim`` dimensions."""
+    return m * m * dim / 2 / FLOPS
+
+
+def concat(parts: list[np.ndarray], dtype: object) -> np.ndarray:
+    """``np.concatenate`` that gives an empty array of ``dtype`` for no parts."""
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.array([], dtype)
+
+
+def block_pairs(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    threshold: float,
+    *,
+    diagonal: bool = False,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair ``(r, c)`` with ``rows[r] @ cols[c] >= threshold``.
+
+    Parameters
+    ----------
+    rows, cols
+        Unit vectors, float32, shapes ``(a, d)`` and ``(b, d)``.
+    threshold
+        Cosine threshold.
+    diagonal
+        ``rows`` and ``cols`` are the same block: keep ``r < c`` only.
+    out
+        A reusable ``(a, b)`` float32 buffer for the product.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(r, c, cosine)``: local row indices (int64) and the cosines (float32).
+
+    Examples
+    --------
+    >>> x = np.array([[1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    >>> r, c, cos = block_pairs(x, x, 0.5, diagonal=True)
+    >>> r.tolist(), c.tolist(), [round(float(v), 2) for v in cos]
+    ([0, 1], [1, 2], [0.8, 0.6])
+    """
+    if out is None or out.shape != (len(rows), len(cols)):
+        out = np.empty((len(rows), len(cols)), dtype=np.float32)
+    np.matmul(rows, cols.T, out=out)
+    flat = np.flatnonzero(out >= np.float32(threshold))
+    r, c = np.divmod(flat, out.shape[1])
+    if diagonal:
+        upper = r < c
+        flat, r, c = flat[upper], r[upper], c[upper]
+    return r.astype(np.int64), c.astype(np.int64), out.ravel()[flat]
+
+
+def _tiles(m: int, block: int) -> Iterator[tuple[int, int]]:
+    for r0 in range(0, m, block):
+        for c0 in range(r0, m, block):
+            yield r0, c0
+
+
+def exact_pairs(
+    x: np.ndarray, threshold: float, *, block: int = 4096, progress: bool | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair ``i < j`` of rows of ``x`` (unit vectors) with cosine >= ``threshold``."""
+    m = len(x)
+    nb = -(-m // block)
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
+    found_c: list[np.ndarray] = []
+    buffer = np.empty((min(block, m), min(block, m)), dtype=np.float32)
+    with progress_bar(
+        nb * (nb + 1) // 2, desc="similar pairs", unit="block", show=progress,
+        expected_seconds=expected_seconds(m, x.shape[1]),
+    ) as bar:
+        for r0, c0 in _tiles(m, block):
+            rows, cols = x[r0 : r0 + block], x[c0 : c0 + block]
+            r, c, cos = block_pairs(rows, cols, threshold, diagonal=r0 == c0, out=buffer)
+            if len(r):
+                found_i.append(r + r0)
+                found_j.append(c + c0)
+                found_c.append(cos)
+            bar.update(1)
+    return concat(found_i, np.int64), concat(found_j, np.int64), concat(found_c, np.float32)
+
+
+def exact_nearest(x: np.ndarray, *, block: int = 4096, progress: bool | None = None) -> np.ndarray:
+    """Each row's highest cosine to any other row of ``x`` (unit vectors)."""
+    m = len(x)
+    best = np.full(m, -np.inf, dtype=np.float32)
+    nb = -(-m // block)
+    with progress_bar(
+        nb * (nb + 1) // 2, desc="nearest cosine", unit="block", show=progress,
+        expected_seconds=expected_seconds(m, x.shape[1]),
+    ) as bar:
+        for r0, c0 in _tiles(m, block):
+            sims = x[r0 : r0 + block] @ x[c0 : c0 + block].T
+            r1, c1 = r0 + sims.shape[0], c0 + sims.shape[1]
+            if r0 == c0:
+                np.fill_diagonal(sims, -np.inf)
+            else:
+                np.maximum(best[c0:c1], sims.max(axis=0), out=best[c0:c1])
+            np.maximum(best[r0:r1], sims.max(axis=1), out=best[r0:r1])
+            bar.update(1)
+    return best

@@ -1,0 +1,154 @@
+"""The text each entity is embedded by: its fields joined, built a batch at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import SchemaError
+
+__all__ = ["EntityTexts", "entity_texts"]
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return True
+    return not str(value).strip()
+
+
+def _takeable(column: pd.Series) -> np.ndarray | pa.Array:
+    """A column in a form whose ``take`` costs the rows taken, not the column's length.
+
+    Arrow-backed text stays Arrow (one contiguous array: a chunked one would be
+    concatenated on every take); anything else is the column's numpy array.
+    """
+    array = column.array
+    if hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+        return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+    return column.to_numpy(dtype=object)
+
+
+class EntityTexts(Sequence[str]):
+    """The text to embed for each entity row, built on demand.
+
+    A sequence (``len``, indexing, slicing, iteration) that joins the ``fields`` of a row
+    only when it is asked for, a batch at a time: embedding a million entities never
+    holds more than one batch of joined text beyond the table itself. Compares equal to a
+    list of the same texts.
+    """
+
+    _CHUNK = 10_000
+
+    def __init__(self, entities: pd.DataFrame, fields: Sequence[str], sep: str) -> None:
+        self._columns = [_takeable(entities[f]) for f in fields]
+        self._n = len(entities)
+        self._sep = sep
+        punct = sep.strip()
+        self._punct = punct
+        self._space = sep.replace(punct, "", 1) if punct else sep
+        self._enders = (punct, "?", "!") if punct == "." else (punct,)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _join(self, values: Sequence[object]) -> str:
+        text = ""
+        for value in values:
+            if _is_blank(value):
+                continue
+            part = str(value).strip()
+            if not text:
+                text = part
+            elif self._punct and text.endswith(self._enders):
+                text = f"{text}{self._space}{part}"
+            else:
+                text = f"{text}{self._sep}{part}"
+        return text
+
+    def take(self, positions: Sequence[int] | np.ndarray) -> list[str]:
+        """The texts of these rows, in the order given."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if not self._columns:
+            return ["" for _ in range(len(positions))]
+        columns = [
+            column[positions].tolist()
+            if isinstance(column, np.ndarray)
+            else column.take(pa.array(positions)).to_pylist()
+            for column in self._columns
+        ]
+        return [self._join(values) for values in zip(*columns, strict=True)]
+
+    def __getitem__(self, item):  # noqa: ANN001, ANN204 - Sequence protocol
+        if isinstance(item, slice):
+            return self.take(np.arange(self._n)[item])
+        position = int(item)
+        if position < 0:
+            position += self._n
+        if not 0 <= position < self._n:
+            raise IndexError(f"text {item} out of range for {self._n} entities")
+        return self.take([position])[0]
+
+    def __iter__(self):  # noqa: ANN204
+        for start in range(0, self._n, self._CHUNK):
+            yield from self.take(np.arange(start, min(start + self._CHUNK, self._n)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, EntityTexts)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"EntityTexts({self._n:,} rows)"
+
+
+def entity_texts(
+    entities: pd.DataFrame,
+    fields: Sequence[str] = ("title", "summary"),
+    sep: str = ". ",
+) -> EntityTexts:
+    """The text to embed for each entity row (built on demand, a batch at a time).
+
+    Parameters
+    ----------
+    entities
+        One row per entity.
+    fields
+        Columns joined in this order; empty, NaN and None values are skipped.
+    sep
+        Put between two fields. When a field already ends with the separator's
+        punctuation (or, for ``". "``, with ``?`` or ``!``), only the
+        separator's whitespace is added, so ``"Title."`` never gives ``"Title.. "``.
+
+    Returns
+    -------
+    EntityTexts
+        A sequence of one text per row, in row order; ``""`` when every field is empty.
+
+    Raises
+    ------
+    SchemaError
+        If a field is not a column of ``entities``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"title": ["Sleep aids memory", "Is X real?", None],
+    ...                    "summary": ["In mice.", "Yes", float("nan")]})
+    >>> list(entity_texts(df))
+    ['Sleep aids memory. In mice.', 'Is X real? Yes', '']
+    """
+    if isinstance(fields, str):
+        fields = (fields,)
+    absent = [f for f in fields if f not in entities.columns]
+    if absent:
+        raise SchemaError(
+            f"no column {absent[0]!r} to take text from.",
+            column=absent[0],
+            hint=f"Available columns: {', '.join(map(str, entities.columns))}.",
+        )
+    return EntityTexts(entities, list(fields), sep)

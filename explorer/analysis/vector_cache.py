@@ -1,0 +1,107 @@
+"""The vector cache: one file per embedder, each vector keyed by a hash of its text.
+
+Written atomically (:func:`explorer.atomic.atomic_path`): a killed run leaves the last
+complete file, never a torn one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+from .vectors import all_finite
+
+__all__ = ["VectorCache", "cache_path", "read_cache", "text_key", "write_cache"]
+
+CACHE_FORMAT = 1
+KEY_BYTES = 16
+STALE_TMP_SECONDS = 3600
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of a text: its 16-byte BLAKE2b hash."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=KEY_BYTES).digest()
+
+
+def cache_path(cache_dir: Path, name: str) -> Path:
+    """The cache file of one embedder in ``cache_dir`` (a safe file name per embedder name)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    if safe != name:  # keep distinct names distinct after sanitising
+        safe += "-" + hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()
+    return cache_dir / f"embeddings-{safe}.npz"
+
+
+@dataclass
+class VectorCache:
+    """Vectors and the text keys they belong to, in the order they were added."""
+
+    keys: np.ndarray  # (n, 16) uint8
+    vectors: np.ndarray  # (n, d) float32
+
+    @classmethod
+    def empty(cls, dim: int | None = None) -> VectorCache:
+        """A cache with no vectors."""
+        return cls(
+            np.zeros((0, KEY_BYTES), dtype=np.uint8),
+            np.zeros((0, dim or 0), dtype=np.float32),
+        )
+
+    def index(self) -> dict[bytes, int]:
+        """Key -> row."""
+        if len(self.keys) == 0:
+            return {}
+        raw = self.keys.tobytes()
+        return {raw[i * KEY_BYTES : (i + 1) * KEY_BYTES]: i for i in range(len(self.keys))}
+
+
+def read_cache(path: Path, name: str) -> VectorCache | None:
+    """Read a cache file; ``None`` if there is none, empty with a warning if unusable."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            fmt = int(data["format"])
+            stored_name = str(data["name"])
+            keys = data["keys"]
+            vectors = data["vectors"]
+        if fmt != CACHE_FORMAT:
+            raise ValueError(f"format {fmt}, expected {CACHE_FORMAT}")
+        if stored_name != name:
+            raise ValueError(f"it holds vectors of {stored_name!r}, not {name!r}")
+        if keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != KEY_BYTES:
+            raise ValueError(f"keys of shape {keys.shape} and type {keys.dtype}")
+        if vectors.dtype != np.float32 or vectors.ndim != 2 or len(vectors) != len(keys):
+            raise ValueError(f"vectors of shape {vectors.shape} for {len(keys)} keys")
+        if not all_finite(vectors):
+            raise ValueError("vectors with NaN or infinite values")
+    except Exception as err:  # noqa: BLE001 - any damage means "rebuild", never a crash
+        warnings.warn(
+            f"The embedding cache {path} is unreadable ({type(err).__name__}: {err}); "
+            "it is ignored and will be rebuilt.",
+            stacklevel=3,
+        )
+        return VectorCache.empty()
+    return VectorCache(keys, vectors)
+
+
+def write_cache(path: Path, name: str, cache: VectorCache) -> None:
+    """Write ``cache`` atomically (temporary file beside it, fsync, rename)."""
+    with atomic_path(path, suffix=".npz.tmp") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(
+                fh, format=np.array(CACHE_FORMAT), name=np.array(name), keys=cache.keys,
+                vectors=cache.vectors,
+            )
+    # Temporary files left by a run killed mid-write; a live writer's file is recent.
+    for stale in path.parent.glob(f".{path.stem}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > STALE_TMP_SECONDS:
+                stale.unlink()

@@ -1,0 +1,1 @@
+"""Graph core: the validated frames, integer-coded adjacency, neighborhoods and search."""

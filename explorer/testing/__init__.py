@@ -1,0 +1,1 @@
+"""Tools for tests and benchmarks: synthetic graphs. Not imported by ``import explorer``."""

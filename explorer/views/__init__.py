@@ -1,0 +1,1 @@
+"""Views: the card, the neighborhood subgraph, the offline pyvis page, statistics plots."""

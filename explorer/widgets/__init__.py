@@ -1,0 +1,1 @@
+"""Widgets: the Explorer and its panes (ipywidgets, anywidget)."""
