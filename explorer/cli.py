@@ -1,6 +1,7 @@
 """The command line: each command parses, makes one library call, and formats.
 
-Library errors become one ``Error:`` line and exit status 2; never a traceback.
+Every error, the library's and argparse's alike, becomes one ``Error:`` line and exit
+status 2; never a traceback. The commands are in :mod:`explorer.cli_commands`.
 """
 
 from __future__ import annotations
@@ -9,40 +10,66 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
+from .cli_commands import DATA_VARIABLE, run
 from .errors import ExplorerError
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / "data" / "scifact"
+__all__ = ["build_parser", "main"]
+
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one ``Error:`` line (it prints usage and two lines)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Error: {message} (see: {self.prog} --help)\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
 
 
 def _add_data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="data directory (entities + edges tables); default: the bundled SciFact graph",
+        "--data", type=Path, default=None,
+        help=f"data directory (entities + edges tables); default: ${DATA_VARIABLE}",
     )
     parser.add_argument(
-        "--on-error",
-        choices=["raise", "report"],
-        default="raise",
+        "--on-error", choices=["raise", "report"], default="raise",
         help="stop at the first bad row (raise), or set bad rows aside and list them (report)",
     )
+    parser.add_argument(
+        "--curation", type=Path, default=None,
+        help="curation database (default: <data>/curation.sqlite)",
+    )
+
+
+def _add_embedder(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--embedder", default=None,
+                        help="embedder name: wordllama (default), tfidf, minilm")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m explorer``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m explorer",
-        description="Explore a knowledge graph of research claims: cards, neighborhoods, "
-        "similarity.",
+        description="Explore, check and curate a knowledge graph of research claims.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     info = commands.add_parser(
         "info", help="counts by kind and relation, and any problems found",
-        description="Load a data directory and print counts by kind and relation and any "
-        "problems found.",
+        description="Load a data directory and print counts by kind and relation, curation "
+        "applied, and any problems found.",
     )
     _add_data(info)
 
@@ -55,15 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="threshold of 'Related by similarity' (default: the embedder's)")
     card.add_argument("--no-similar", action="store_true",
                       help="leave out the 'Related by similarity' section")
-    card.add_argument("--embedder", default=None,
-                      help="embedder name: wordllama (default), tfidf, minilm")
+    _add_embedder(card)
 
     find = commands.add_parser(
         "find", help="search ids and titles (typo-tolerant)",
         description="Search entity ids and titles, case-insensitive and tolerant of typos.",
     )
     find.add_argument("text", help="what to look for")
-    find.add_argument("--limit", type=int, default=10, help="how many hits (default 10)")
+    find.add_argument("--limit", type=_positive, default=10, help="how many hits (default 10)")
     _add_data(find)
 
     hood = commands.add_parser(
@@ -73,19 +99,43 @@ def build_parser() -> argparse.ArgumentParser:
     hood.add_argument("id", help="the entity id")
     _add_data(hood)
 
-    candidates = commands.add_parser(
-        "candidates", help="every unlinked pair above a cosine threshold",
-        description="Write every pair of entities whose cosine is above the threshold and "
-        "that no typed edge joins: candidate edges and possible duplicates.",
+    found = commands.add_parser(
+        "candidates", help="unlinked pairs above a cosine threshold, labelled and explained",
+        description="Write the pairs of entities near in meaning that no typed edge joins: "
+        "duplicates, possible contradictions, candidate edges, best first, with why.",
     )
-    _add_data(candidates)
-    candidates.add_argument("--min-cosine", type=float, default=None,
-                            help="threshold (default: the embedder's calibrated one)")
-    candidates.add_argument("--kinds", nargs="*", default=None, help="only these kinds")
-    candidates.add_argument("--embedder", default=None,
-                            help="embedder name: wordllama (default), tfidf, minilm")
-    candidates.add_argument("--out", type=Path, default=None,
-                            help="write CSV (or .parquet) here; default: print the top 20")
+    _add_data(found)
+    found.add_argument("--min-cosine", type=float, default=None,
+                       help="threshold (default: the embedder's calibrated one)")
+    found.add_argument("--kinds", nargs="*", default=None, help="only these kinds")
+    found.add_argument("--per-entity", type=int, default=10,
+                       help="at most this many pairs per entity (0: no bound; default 10)")
+    _add_embedder(found)
+    found.add_argument("--engine", choices=["local", "spark"], default="local",
+                       help="local (default) or spark (the [spark] extra; reads Parquet)")
+    found.add_argument("--spark-master", default="local[2]",
+                       help="Spark master URL for --engine spark (default local[2])")
+    found.add_argument("--out", type=Path, default=None,
+                       help="write CSV (or .parquet) here; default: print the top 20")
+    found.add_argument("--overwrite", action="store_true",
+                       help="replace --out if it exists (default: refuse)")
+
+    decisions = commands.add_parser(
+        "decisions", help="list curation decisions, or undo one",
+        description="List every curation decision (accept, reject, merge, defer, undo) "
+        "kept for a data directory, or undo one with --undo ID.",
+    )
+    _add_data(decisions)
+    decisions.add_argument("--undo", type=_positive, default=None, metavar="ID",
+                           help="undo the decision with this id")
+
+    export = commands.add_parser(
+        "export", help="write the curated graph in the data format",
+        description="Write the graph with every curation decision applied, in the data "
+        "format (the formats it was loaded from); explorer.load reads it back.",
+    )
+    _add_data(export)
+    export.add_argument("--out", type=Path, required=True, help="folder to write (new)")
 
     importer = commands.add_parser(
         "import", help="convert a public dataset into the data format",
@@ -99,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "synth", help="write a synthetic graph for benchmarks",
         description="Write a realistic synthetic graph (Parquet) of N entities.",
     )
-    synth.add_argument("--entities", type=int, required=True, help="number of entities")
+    synth.add_argument("--entities", type=_positive, required=True, help="number of entities")
     synth.add_argument("--out", type=Path, required=True, help="data directory to write")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
@@ -109,77 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        return run(args)
     except ExplorerError as err:
         print(f"Error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-
-
-def _load(args: argparse.Namespace):  # noqa: ANN202
-    from .knowledge_graph import load
-
-    kg = load(args.data, on_error=args.on_error)
-    if getattr(args, "embedder", None):
-        kg.set_embedder(args.embedder)
-    return kg
-
-
-def _resolve_id(kg, text: str) -> str:  # noqa: ANN001
-    if text in kg:
-        return text
-    hits = kg.find(text, limit=1)
-    if len(hits) and hits.iloc[0]["score"] >= 75:
-        return str(hits.iloc[0]["id"])
-    kg.position(text)  # raises UnknownEntityError with suggestions
-    return text
-
-
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "import":
-        from .importers.scifact import import_scifact
-
-        counts = import_scifact(args.src, args.dest)
-        print(f"Wrote {args.dest}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-        return 0
-    if args.command == "synth":
-        from .testing.synth import write_synthetic
-
-        paths = write_synthetic(args.entities, args.out, seed=args.seed)
-        print("Wrote " + ", ".join(str(p) for p in paths.values()))
-        return 0
-
-    kg = _load(args)
-    if args.command == "info":
-        print(kg)
-        print(f"files: {kg.report.files}")
-        if kg.report.ignored_files:
-            print("ignored files: " + ", ".join(kg.report.ignored_files))
-        print(kg.report)
-        return 0
-    if kg.report.problems:
-        print(kg.report, file=sys.stderr)
-    if args.command == "card":
-        card = kg.card(
-            _resolve_id(kg, args.id), similar=not args.no_similar, min_cosine=args.min_cosine
-        )
-        print(card.to_text())
-    elif args.command == "find":
-        print(kg.find(args.text, limit=args.limit).to_string(index=False))
-    elif args.command == "neighborhood":
-        hood = kg.neighborhood(_resolve_id(kg, args.id))
-        print(hood[["kind", "title", "relations", "edge_count", "degree", "id"]].to_string())
-    elif args.command == "candidates":
-        found = kg.candidates(min_cosine=args.min_cosine, kinds=args.kinds)
-        if args.out is None:
-            print(found.head(20).to_string(index=False))
-            print(f"{len(found):,} pairs in all.")
-        else:
-            if args.out.suffix == ".parquet":
-                found.to_parquet(args.out, index=False)
-            else:
-                found.to_csv(args.out, index=False)
-            print(f"Wrote {len(found):,} pairs to {args.out}")
-    return 0

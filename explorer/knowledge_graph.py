@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["KnowledgeGraph", "load"]
 
 
-def load(path: str | Path, *, on_error: str = "raise") -> KnowledgeGraph:
+def load(
+    path: str | Path, *, on_error: str = "raise", curation: str | Path | bool | None = None
+) -> KnowledgeGraph:
     """Load a data directory (or one entities file) into a :class:`KnowledgeGraph`.
 
     Parameters

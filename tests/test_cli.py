@@ -89,3 +89,58 @@ def test_candidates_writes_csv(tmp_path, capsys):
 def test_bad_threshold_is_refused(capsys):
     assert main(["candidates", "--data", str(EXAMPLE), "--min-cosine", "1.5"]) == 2
     assert "[-1, 1]" in capsys.readouterr().err
+
+
+# One bad value for each option of each command: one "Error:" line, a non-zero exit, and
+# never a traceback. A missing data folder, a bad threshold, a bad choice, a bad number.
+BAD_OPTIONS = {
+    "info": [["--data", "/no/such/folder"], ["--on-error", "skip"]],
+    "card": [["zz:nothing", "--data", str(EXAMPLE)], ["x", "--data", str(EXAMPLE),
+             "--min-cosine", "2"], ["x", "--data", str(EXAMPLE), "--min-cosine", "high"],
+             ["logit weight analysis", "--data", str(EXAMPLE), "--embedder", "bert"],
+             ["x", "--data", str(EXAMPLE), "--on-error", "maybe"]],
+    "find": [["x", "--data", str(EXAMPLE), "--limit", "0"], ["x", "--data", str(EXAMPLE),
+             "--limit", "ten"], ["x", "--data", "/no/such/folder"]],
+    "neighborhood": [["zz:nothing", "--data", str(EXAMPLE)], ["x", "--data", "/nowhere"]],
+    "candidates": [["--data", str(EXAMPLE), "--min-cosine", "1.5"],
+                   ["--data", str(EXAMPLE), "--embedder", "bert"],
+                   ["--data", str(EXAMPLE), "--engine", "dask"],
+                   ["--data", str(EXAMPLE), "--per-entity", "-3"],
+                   ["--data", str(EXAMPLE), "--engine", "spark"],
+                   ["--data", str(EXAMPLE), "--out", str(EXAMPLE / "entities.csv")]],
+    "decisions": [["--data", str(EXAMPLE), "--undo", "0"], ["--data", str(EXAMPLE),
+                  "--undo", "999999"], ["--data", "/nowhere"]],
+    "export": [["--data", str(EXAMPLE)], ["--data", str(EXAMPLE), "--out", str(EXAMPLE)]],
+    "import": [["scifact", "/no/such/folder", "/tmp/never-written"], ["nosuchset", "a", "b"]],
+    "synth": [["--entities", "0", "--out", "/tmp/x"], ["--entities", "many", "--out", "/tmp/x"],
+              ["--out", "/tmp/x"]],
+}
+
+
+def test_every_command_has_bad_option_cases():
+    assert set(BAD_OPTIONS) == set(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    "argv", [[c, *a] for c, cases in BAD_OPTIONS.items() for a in cases],
+    ids=lambda argv: " ".join(argv)[:60],
+)
+def test_a_bad_option_gives_one_error_line(argv, capsys):
+    # In-process: an exception escaping main() would fail this test as a traceback would.
+    try:
+        status = main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err
+    assert status not in (0, None), err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[-1].startswith("Error: "), err
+    assert len([line for line in lines if line.startswith("Error: ")]) == 1, err
+
+
+def test_without_data_the_message_says_what_to_pass(monkeypatch):
+    env = {k: v for k, v in __import__("os").environ.items() if k != "EXPLORER_DATA"}
+    result = subprocess.run([sys.executable, "-m", "explorer", "info"], capture_output=True,
+                            text=True, cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 2
+    assert "no data directory given: pass --data DIR" in result.stderr
