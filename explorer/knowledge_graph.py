@@ -8,27 +8,27 @@ arrows point one way: load → core → analysis → views → this façade → 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .analysis.embedders.protocol import Embedder
-from .analysis.embedders.registry import get_embedder
-from .analysis.graph_similarity import GraphSimilarity, vector_cache_dir
-from .analysis.related import candidates as _candidates
-from .analysis.related import similar as _similar
+from .analysis.graph_similarity import GraphSimilarity
 from .choices import as_choice
 from .core.graph import GraphCore, as_list
 from .core.neighborhood import neighborhood as _neighborhood
+from .curated import CurationMethods, curation_path
+from .curation.overlay import Overlay
+from .curation.store import DecisionStore
 from .load.folder import read_folder
 from .load.schema import OnError
+from .similarity_methods import SimilarityMethods
 from .views.card import Card, build_card
 from .views.subgraph import neighborhood_subgraph
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
     from .views.page import NeighborhoodGraph
 
@@ -49,6 +49,10 @@ def load(
         ``"raise"`` (default) stops at the first row that breaks the contract with a
         :class:`~explorer.SchemaError` naming file, row and column. ``"report"`` loads every
         sound row and lists the others in ``kg.report``.
+    curation
+        Where the curator's decisions are kept: ``None`` (default) is
+        ``<data>/curation.sqlite``; a path puts them elsewhere (for a read-only or shared
+        data folder); ``False`` loads the tables without applying any decision.
 
     Returns
     -------
@@ -67,12 +71,18 @@ def load(
     )
     kg.path = tables.folder
     kg.embeddings_file = tables.embeddings_file
+    kg._curation_path = curation_path(tables.folder, curation)
+    kg._base = (kg.entities, kg.edges)
+    if kg._curation_path is not None and DecisionStore.exists(kg._curation_path):
+        kg._refresh()
+        for problem in kg._overlay.problems if kg._overlay is not None else ():
+            kg.report.notes.append(f"{kg._curation_path}: {problem}")
     return kg
 
 
 
 
-class KnowledgeGraph(GraphCore):
+class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
     """Entities and typed edges of a research knowledge graph, with everything to explore it.
 
     Build one with :func:`explorer.load` or :meth:`from_frames`. The data and look-ups
@@ -88,6 +98,15 @@ class KnowledgeGraph(GraphCore):
         self._embedder: str | Embedder | None = None
         self._embed_fields: tuple[str, ...] = ("title", "summary")
         self._cache: str | Path | None = "user"
+        self._store: DecisionStore | None = None
+        self._curation_path: Path | None = None
+        self._base: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._overlay: Overlay | None = None
+
+    def __repr__(self) -> str:
+        text = super().__repr__()
+        curated = self.curation_summary()
+        return text + (f"\n  curation: {curated}" if curated else "")
 
     def neighborhood(self, entity_id: str, **options: Any) -> pd.DataFrame:
         """Typed neighbors ranked by edge count, by kind: see :func:`explorer.core.neighborhood.neighborhood`.
@@ -136,135 +155,6 @@ class KnowledgeGraph(GraphCore):
             self, entity_id, max_per_kind=max_per_kind, similar=found, max_similar=max_similar
         )
 
-
-    # --------------------------------------------------------------- similarity
-    def set_embedder(
-        self,
-        embedder: str | Embedder | None = None,
-        *,
-        fields: Sequence[str] = ("title", "summary"),
-        cache: str | Path | None = "user",
-    ) -> KnowledgeGraph:
-        """Choose how entities are embedded; the vectors are computed on next use.
-
-        Parameters
-        ----------
-        embedder
-            ``"wordllama"`` (default), ``"tfidf"``, ``"minilm"`` (extra ``[minilm]``), or any
-            object with ``name``, ``default_min_cosine`` and ``encode(list[str])``. ``None``
-            uses the data's own vectors when it has them, else wordllama.
-        fields
-            The columns whose text is embedded, joined (default: title and summary).
-        cache
-            Where vectors are cached: ``"user"`` (default, the user's cache directory,
-            keyed by the data folder), ``"data"`` (``<data>/.explorer-cache``), a folder,
-            or ``None`` (no cache). See :func:`explorer.analysis.graph_similarity.vector_cache_dir`.
-
-        Returns
-        -------
-        KnowledgeGraph
-            ``self``, so calls can be chained.
-        """
-        if embedder is not None:
-            get_embedder(embedder)  # an unknown name fails here, not at first use
-        self._embedder = embedder
-        self._embed_fields = tuple(fields)
-        self._cache = cache
-        self._similarity = None
-        return self
-
-    @property
-    def similarity(self) -> GraphSimilarity:
-        """Every entity's vector and the similarity index (built on first use, then kept)."""
-        if self._similarity is None:
-            self._similarity = GraphSimilarity.build(
-                self, embedder=self._embedder, fields=self._embed_fields,
-                cache_dir=vector_cache_dir(self.path, self._cache),
-                embeddings_file=self.embeddings_file,
-            )
-        return self._similarity
-
-    def similar(
-        self, entity_id: str, min_cosine: float | None = None, k: int | None = None
-    ) -> pd.DataFrame:
-        """Entities near in meaning to this one that no typed edge joins to it.
-
-        Parameters
-        ----------
-        entity_id
-            The entity.
-        min_cosine
-            Threshold in [-1, 1]; default: the embedder's calibrated threshold (0.65 for
-            the data's own vectors).
-        k
-            Keep the ``k`` best.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``id, kind, title, summary, cosine`` (rounded to three places), best
-            first; the entity itself and its typed neighbors (either direction) are left
-            out. ``attrs["min_cosine"]`` is the threshold used.
-
-        Examples
-        --------
-        >>> kg = load("data/example")
-        >>> claim = kg.find("learned features reflect").iloc[0]["id"]
-        >>> kg.similar(claim)[["kind", "cosine"]].head(3).values.tolist()
-        [['note', 0.83], ['note', 0.812], ['question', 0.794]]
-        """
-        return _similar(self, self.similarity, entity_id, min_cosine=min_cosine, k=k)
-
-    def candidates(
-        self,
-        min_cosine: float | None = None,
-        kinds: Iterable[str] | None = None,
-        *,
-        duplicate_cosine: float = 0.95,
-        method: str | None = None,
-    ) -> pd.DataFrame:
-        """Every pair of entities above the threshold that no typed edge joins.
-
-        Parameters
-        ----------
-        min_cosine
-            Threshold in [-1, 1]; default: the embedder's calibrated threshold.
-        kinds
-            Keep pairs whose two entities are both of these kinds.
-        duplicate_cosine
-            Pairs of the same kind at or above this cosine are labelled
-            ``possible duplicate``, the others ``candidate edge``.
-        method
-            ``"exact"``, ``"faiss"`` (approximate), ``"brute"`` (scikit-learn) or
-            ``"auto"`` (default: exact up to 100,000 entities, faiss above).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``id_a, kind_a, title_a, id_b, kind_b, title_b, cosine, label``, each
-            pair once, best first.
-        """
-        return _candidates(
-            self, self.similarity, min_cosine=min_cosine, kinds=kinds,
-            duplicate_cosine=duplicate_cosine, method=method,
-        )
-
-    def similarity_histogram(self, min_cosine: float | None = None, *, ax: Axes | None = None):
-        """Plot each entity's nearest-neighbor cosine, with the threshold marked.
-
-        Shows where the threshold falls for this embedder: entities right of the line have
-        at least one similar entity.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        from .views.histogram import plot_nearest_cosine_histogram
-
-        state = self.similarity
-        return plot_nearest_cosine_histogram(
-            state.index.nearest_cosine(), state.threshold(min_cosine), ax=ax, label=state.source
-        )
 
     # ------------------------------------------------------------------- graph
     def graph(

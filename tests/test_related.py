@@ -40,8 +40,9 @@ def test_candidates_leave_out_linked_pairs_and_label_duplicates(twins):
     assert pairs == {frozenset("ac"), frozenset("bc")}
     labels = dict(zip(map(frozenset, zip(found["id_a"], found["id_b"], strict=True)),
                       found["label"], strict=True))
-    assert labels[frozenset("ac")] == "possible duplicate"  # same kind, cosine 1
-    assert labels[frozenset("bc")] == "candidate edge"  # finding vs claim
+    assert labels[frozenset("ac")] == "duplicate"  # the same text, whatever the kind
+    assert labels[frozenset("bc")] == "duplicate"
+    assert set(found["reason"]) == {"same text after normalisation"}
     assert twins.candidates(kinds=["claim"])[["id_a", "id_b"]].values.tolist() == [["a", "c"]]
 
 

@@ -15,7 +15,6 @@ from hypothesis.extra.numpy import arrays
 
 from explorer.errors import EmbeddingError, ExplorerError, UnknownEntityError
 from explorer.analysis.index import SimilarityIndex
-from explorer.analysis.related import CANDIDATE_EDGE, POSSIBLE_DUPLICATE, label_pairs
 from explorer.analysis.thresholds import check_min_cosine
 from explorer.errors import NotFittedError, ParameterError
 from explorer.views.histogram import plot_nearest_cosine_histogram
@@ -334,26 +333,6 @@ def test_degenerate_sizes():
 
 
 # --------------------------------------------------------- labels, plot
-
-
-def test_label_pairs():
-    pairs = pd.DataFrame({"i": [0, 0, 1, 2], "j": [1, 2, 3, 3], "cosine": [0.99, 0.99, 0.7, 0.99]})
-    kinds = pd.Series(["claim", "claim", "paper", None], index=[10, 11, 12, 13])  # positional
-    labels = label_pairs(pairs, kinds, duplicate_cosine=0.95)
-    assert labels.tolist() == [POSSIBLE_DUPLICATE, CANDIDATE_EDGE, CANDIDATE_EDGE, CANDIDATE_EDGE]
-    assert labels.index.equals(pairs.index)
-    lowered = label_pairs(pairs, ["a", "a", "b", "a"], duplicate_cosine=0.5)
-    assert lowered.tolist() == [
-        POSSIBLE_DUPLICATE,
-        CANDIDATE_EDGE,
-        POSSIBLE_DUPLICATE,
-        CANDIDATE_EDGE,
-    ]
-    assert label_pairs(pairs, ["a"] * 4, duplicate_cosine=0.5).eq(POSSIBLE_DUPLICATE).all()
-    with pytest.raises(ParameterError, match=r"\[-1, 1\]"):
-        label_pairs(pairs, ["a"] * 4, duplicate_cosine=2)
-    with pytest.raises(ParameterError, match="one kind per"):
-        label_pairs(pairs, ["a"] * 3)
 
 
 def test_histogram_has_threshold_line_and_counts(index):

@@ -1,6 +1,11 @@
-"""Tests of the synthetic graph generator (explorer.synth)."""
+"""Tests of the synthetic graph generator (explorer.testing.synth and its modules)."""
 
 from __future__ import annotations
+
+import importlib.util
+import tomllib
+from fnmatch import fnmatch
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +15,10 @@ import pytest
 
 import explorer
 import explorer.testing.synth as synth
+import explorer.testing.synth_render as synth_render
 from explorer.errors import ExplorerError
+from explorer.testing.synth_texts import OPPOSITES, load_pool
+from explorer.testing.synth_wording import NOTE_PREFIXES, QUALIFIERS, QUESTION_FORMS
 from explorer.testing.synth import (
     KIND_SHARES,
     MissingTextsError,
@@ -34,6 +42,8 @@ TEXTS = [
     "Metformin extends lifespan in mice fed a high-fat diet.",
 ]
 RELATIONS = {"extracted_from"} | {r[0] for r in synth.RELATIONS}
+ROOT = Path(__file__).resolve().parents[1]
+PUNCTUATION = "([{\"'“‘.,;:!?)]}”’…%"
 
 
 @pytest.fixture(scope="module")
@@ -214,65 +224,148 @@ def test_some_pairs_have_several_relations(graph) -> None:
 # ---------------------------------------------------------------------------- texts
 
 
+def words_of(texts) -> set[str]:
+    return {w.strip(".,?:").lower() for t in texts for w in t.split()}
+
+
 def test_texts_come_from_the_pool_with_variants(graph) -> None:
     entities, _ = graph
-    vocabulary = {w.strip(".,?").lower() for t in TEXTS for w in t.split()}
-    vocabulary |= {w.strip(".,?:").lower() for q in synth._QUALIFIERS for w in q.split()}
-    vocabulary |= {w.strip(".,?:").lower() for q in synth._QUESTION_FORMS for w in q.split()}
-    vocabulary |= {w.strip(".,?:").lower() for q in synth._NOTE_PREFIXES for w in q.split()}
-    words = {w.strip(".,?:").lower() for t in entities["title"] for w in t.split()}
-    assert words <= vocabulary
+    vocabulary = words_of(TEXTS) | words_of(QUALIFIERS) | words_of(QUESTION_FORMS)
+    vocabulary |= words_of(NOTE_PREFIXES) | set(OPPOSITES.values())  # contradictions
+    assert words_of(entities["title"]) <= vocabulary
+    assert words_of(entities["summary"]) <= vocabulary
     titles = entities.loc[entities["kind"].isin(["claim", "finding"]), "title"]
-    exact = titles.isin(TEXTS).mean()
-    assert 0 < exact < 0.05  # the originals are there, the rest are variants
-    assert titles.nunique() > 0.3 * len(titles)  # 12 sentences, thousands of distinct texts
+    assert titles.isin(TEXTS).mean() < 0.05  # every text has at least a word replaced
+    assert titles.nunique() > 0.8 * len(titles)  # 12 sentences, thousands of distinct texts
 
 
-def test_small_graphs_use_each_text_at_most_once() -> None:
-    texts = [f"Compound {i} inhibits kinase {i % 7} in cell line {i % 5}." for i in range(1000)]
-    entities, _ = synthesize(300, seed=8, texts=texts)
-    plain = entities.loc[entities["kind"].isin(["claim", "finding", "paper", "method"])]
-    assert plain["title"].isin(texts).all()
-    used = pd.concat([plain["title"], entities["summary"][entities["summary"] != ""]])
-    assert used.isin(texts).all()
-    assert used.is_unique
+def test_texts_are_distinct_even_beyond_the_pool() -> None:
+    texts = [f"Compound {i} inhibits kinase {i % 7} in cell line {i % 5}." for i in range(200)]
+    entities, _ = synthesize(5_000, seed=8, texts=texts)
+    assert entities["title"].duplicated().mean() < 0.02
+    used = entities.loc[entities["kind"].isin(["claim", "finding"]), "title"]
+    assert not used.isin(texts).all()
 
 
 def test_questions_read_as_questions(graph) -> None:
     entities, _ = graph
     questions = entities.loc[entities["kind"] == "question", "title"]
     assert questions.str.endswith("?").all()
-    starts = tuple(synth._QUESTION_FORMS)
-    assert questions.map(lambda t: t.startswith(starts)).all()
+    assert questions.map(lambda t: t.startswith(QUESTION_FORMS)).all()
+    notes = entities.loc[entities["kind"] == "note", "title"]
+    assert notes.map(lambda t: t.startswith(NOTE_PREFIXES)).all()
+    assert notes.str.startswith(NOTE_PREFIXES[1:]).mean() > 0.5
 
 
-def test_default_texts_are_the_bundled_scifact_data() -> None:
-    bundled = pd.read_parquet(synth.DEFAULT_TEXTS_DIR / "entities.parquet")
+def test_texts_read_like_sentences(graph) -> None:
+    entities, _ = graph
+    for column in ("title", "summary"):
+        texts = entities[column][entities[column] != ""]
+        assert not texts.str.contains("  ").any(), column
+        assert not texts.str.contains(r" [.,;:?]").any(), column
+        assert (texts == texts.str.strip()).all(), column
+    statements = entities.loc[entities["kind"].isin(["claim", "finding"]), "title"]
+    assert statements.str[0].str.isupper().mean() > 0.9
+    assert statements.str[-1].isin([".", "?", "!"]).mean() > 0.9
+
+
+def test_default_texts_load_from_the_package_file() -> None:
+    package = Path(explorer.__file__).resolve().parent
+    assert synth.DEFAULT_TEXTS.is_file()
+    assert synth.DEFAULT_TEXTS.is_relative_to(package)  # survives a non-editable install
+    assert synth.DEFAULT_TEXTS.parent == synth.DEFAULT_TEXTS_DIR
+    assert synth.DEFAULT_TEXTS.stat().st_size < 600_000
+    source = (synth.DEFAULT_TEXTS_DIR / "SOURCE.md").read_text(encoding="utf-8")
+    assert "Wadden" in source and "CC BY 4.0" in source and "ODC-By 1.0" in source
+    # the wheel takes the folder as package data
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["explorer"]
+    for path in (synth.DEFAULT_TEXTS, synth.DEFAULT_TEXTS_DIR / "SOURCE.md"):
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch(relative, p) for p in patterns), relative
+    pool = load_pool(synth.DEFAULT_TEXTS)
+    assert len(pool.titles) > 5_000 and len(pool.statements) > 9_000
+    assert (pool.title_summary >= 0).mean() > 0.99
+
+
+def test_default_texts_are_the_scifact_sentences() -> None:
     entities, edges = synthesize(3_000, seed=2)
-    squeeze = lambda texts: texts.str.split().str.join(" ")  # noqa: E731
-    source = bundled[bundled["kind"] == "paper"]
-    source = source.set_index(squeeze(source["title"]))["summary"]
-    source = squeeze(source[~source.index.duplicated()])
-    papers = entities[entities["kind"] == "paper"]
-    # fewer papers and methods than SciFact titles: every paper title is an original
-    assert papers["title"].isin(source.index).all()
-    # and its summary opens the abstract of that same paper
-    opening = [
-        " ".join(s.split()[:3]) in source[t]
-        for t, s in zip(papers["title"], papers["summary"], strict=True)
-    ]
-    assert np.mean(opening) > 0.9
-    claims = squeeze(bundled.loc[bundled["kind"] == "claim", "title"])
-    assert entities["title"].isin(claims).sum() > 100
+    scifact = pd.read_parquet(ROOT / "data" / "scifact" / "entities.parquet")
+    notes = pd.read_parquet(ROOT / "data" / "scifact" / "edges.parquet")["note"]
+    strip = lambda texts: {w.strip(PUNCTUATION) for w in words_of(texts)}  # noqa: E731
+    source = strip(scifact["title"]) | strip(scifact["summary"]) | strip(notes)
+    source |= strip(QUALIFIERS)
+    source |= strip(QUESTION_FORMS) | strip(NOTE_PREFIXES) | set(OPPOSITES.values())
+    used = strip(entities["title"]) | strip(entities["summary"])
+    assert len(used - source) < 0.01 * len(used)  # words of SciFact (or of the wording)
     assert edges["source"].isin(entities["id"]).all()
+    papers = entities[entities["kind"] == "paper"]
+    assert (papers["summary"] != "").all()
+
+
+def test_the_package_file_is_up_to_date_with_data_scifact() -> None:
+    script = ROOT / "benchmarks" / "make_synth_texts.py"
+    spec = importlib.util.spec_from_file_location("make_synth_texts", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.encode(module.records(ROOT / "data" / "scifact")) == (
+        synth.DEFAULT_TEXTS.read_bytes()
+    ), "run: python benchmarks/make_synth_texts.py"
 
 
 def test_missing_default_texts_say_what_to_do(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(synth, "DEFAULT_TEXTS_DIR", tmp_path)
+    monkeypatch.setattr(synth, "DEFAULT_TEXTS", tmp_path / "absent.jsonl.xz")
     with pytest.raises(MissingTextsError, match=r"texts="):
         synthesize(100)
     with pytest.raises(FileNotFoundError):
         synthesize(100)
+
+
+# ---------------------------------------------------------------------------- realism
+
+
+@pytest.fixture(scope="module")
+def default_graph() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return synthesize(20_000, seed=4)
+
+
+def test_texts_are_mostly_distinct_with_a_few_close_neighbours() -> None:
+    """Issue 13: as in real data (SciFact: 3.1 pairs per entity at wordllama cosine >= 0.60,
+    72 % of entities with a partner), not 100+ pairs per entity from a reused pool."""
+    from explorer.analysis.embedding import embed
+    from explorer.analysis.texts import entity_texts
+
+    entities, _ = synthesize(3_000, seed=6)
+    assert entities["title"].duplicated().mean() < 0.05
+    vectors = embed(entity_texts(entities), "wordllama", progress=False).vectors
+    similar = np.triu(vectors @ vectors.T >= explorer.get_embedder("wordllama").default_min_cosine, 1)
+    per_entity = similar.sum() / len(entities)
+    partners = similar.sum(0) + similar.sum(1)
+    assert 1.5 < per_entity < 5.0
+    assert 0.4 < (partners > 0).mean() < 0.9
+    assert 1 <= np.median(partners) <= 4
+
+
+def test_near_duplicates_and_contradictions_are_planted(default_graph) -> None:
+    entities, _ = default_graph
+    title = entities["title"]
+    exact = title.duplicated(keep=False).mean()
+    assert 0 < exact < 0.01  # a few entered twice, as in real graphs
+    statements = entities.loc[entities["kind"].isin(["claim", "finding"]), "title"]
+    # a contradiction is another title with the same words but for a direction word
+    unsigned = statements.map(
+        lambda t: " ".join("#" if w.strip(".,;:").lower() in OPPOSITES else w for w in t.split())
+    )
+    variants = statements.groupby(unsigned.to_numpy()).nunique()
+    flipped = int((variants - 1).sum())
+    expected = 0.001 * len(entities)
+    assert 0.5 * expected <= flipped <= 4 * expected
+
+
+def test_batches_and_threads_do_not_change_the_texts(monkeypatch) -> None:
+    whole = synthesize(2_000, seed=3)[0]
+    monkeypatch.setattr(synth_render, "_BATCH", 97)
+    pd.testing.assert_frame_equal(synthesize(2_000, seed=3)[0], whole)
 
 
 # ---------------------------------------------------------------------------- files

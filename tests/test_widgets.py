@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import logging
 import re
+import statistics
+import time
 
 import ipywidgets as widgets
 import pandas as pd
@@ -13,8 +16,10 @@ import pytest
 
 import explorer
 from conftest import EXAMPLE
-from explorer import KnowledgeGraph, UnknownEntityError
-from explorer.widgets.explorer import Explorer, show_graph
+from explorer import KnowledgeGraph, ParameterError, UnknownEntityError
+from explorer.testing.synth import synthesize
+from explorer.widgets import controls, panes
+from explorer.widgets.explorer import LARGE_GRAPH, Explorer, show_graph
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -102,7 +107,7 @@ def test_constructs_with_every_pane_filled(ex, example_kg, claim):
 def test_defaults_of_the_controls(ex, example_kg):
     assert (ex.hops.min, ex.hops.max, ex.hops.value) == (0, 3, 1)
     assert (ex.min_cosine.min, ex.min_cosine.max, ex.min_cosine.step) == (-1.0, 1.0, 0.01)
-    assert ex.min_cosine.value == pytest.approx(example_kg.similarity.default_min_cosine)
+    assert ex.min_cosine.value == pytest.approx(example_kg.default_min_cosine)
     assert ex.search.continuous_update
     assert set(ex.kinds.value) == set(example_kg.entities["kind"].cat.categories)
     assert set(ex.relations.value) == set(example_kg.edges["relation"].cat.categories)
@@ -332,3 +337,167 @@ def test_double_clicking_a_node_in_the_graph_focuses_it(ex, claim):
     ex.graph_pane.selected = "no:such-entity"  # a stale page cannot break the explorer
     assert ex.current == neighbor
     assert 'window.parent.postMessage' in ex.graph.html()
+
+
+# ------------------------------------------------------------------------ the split
+
+
+def test_the_explorer_is_split_into_modules_of_one_concept():
+    import explorer.widgets.explorer as module
+
+    assert explorer.Explorer is Explorer
+    assert not hasattr(module, "_shorten")  # explorer.words.shorten is the one shortener
+    assert panes.match_label("x" * 200, "claim", "c:1").startswith("x" * 89 + "…")
+    fields = {name for name, _ in controls.build_controls(
+        explorer.load(EXAMPLE), hops=1, threshold=0.5, include_similar=True, max_nodes=10,
+        similarity_on=True).items()}
+    assert {"search", "hops", "card_pane", "graph_pane", "similarity_button"} <= fields
+
+
+def test_the_explorer_has_explore_and_review_tabs(ex):
+    assert isinstance(ex.tabs, widgets.Tab)
+    assert ex.tabs.titles == ("Explore", "Review")
+    assert ex.tabs.selected_index == 0
+    assert ex.review_tab.review is None  # built only when the Review tab opens
+
+
+# ------------------------------------------------------------- similarity on demand
+
+
+def test_a_small_graph_opens_with_similarity_on(ex):
+    assert ex.similarity_on
+    assert ex.similarity_box.layout.display == "none"
+    assert not ex.include_similar.disabled and not ex.min_cosine.disabled
+    assert "Related by similarity (" in ex.card_pane.value
+
+
+def test_similarity_off_until_the_button_is_pressed(claim):
+    kg = explorer.load(EXAMPLE)
+    ex = Explorer(kg, claim, similarity=False)
+    assert not ex.similarity_on and not kg.similarity_ready
+    assert ex.similarity_box.layout.display != "none"
+    assert ex.include_similar.disabled and ex.include_similar.value is False
+    assert "not computed yet" in ex.card_pane.value
+    assert "similarity off" in ex.status.value
+    plain = {n["id"] for n in graph_nodes(ex.graph_pane.value)}
+    ex.similarity_button.click()
+    assert ex.similarity_on and kg.similarity_ready
+    assert ex.include_similar.value is True and not ex.include_similar.disabled
+    assert ex.similarity_box.layout.display == "none"
+    assert "not computed yet" not in ex.card_pane.value
+    assert plain < {n["id"] for n in graph_nodes(ex.graph_pane.value)}  # dashed links
+    assert "similarity computed in" in ex.status.value
+
+
+def test_similarity_must_be_true_false_or_auto(example_kg):
+    with pytest.raises(ParameterError, match="similarity must be"):
+        Explorer(example_kg, similarity="sometimes")
+
+
+def test_a_failed_computation_shows_in_the_status_line(claim, monkeypatch, caplog):
+    kg = explorer.load(EXAMPLE)
+    ex = Explorer(kg, claim, similarity=False)
+
+    def broken(progress=None):
+        raise OSError("disk full <b>")
+
+    monkeypatch.setattr(kg, "compute_similarity", broken)
+    with caplog.at_level(logging.ERROR):
+        ex.similarity_button.click()
+    assert "OSError: disk full &lt;b&gt;" in ex.status.value
+    assert not ex.similarity_on and not ex.similarity_button.disabled
+    assert "computing similarity failed" in caplog.text
+
+
+def test_similarity_computed_elsewhere_turns_on_at_the_next_focus(claim):
+    kg = explorer.load(EXAMPLE)
+    ex = Explorer(kg, claim, similarity="auto")
+    ex.similarity_on = False  # as if the graph were large
+    kg.compute_similarity(progress=False)
+    ex.focus(ex.neighborhood["id"].iloc[0])
+    assert ex.similarity_on and ex.include_similar.value
+
+
+def test_the_search_index_is_built_in_the_background(claim):
+    kg = explorer.load(EXAMPLE)
+    ex = Explorer(kg, claim)
+    ex.search_warmer.join(10)
+    assert not ex.search_warmer.is_alive()
+    assert ex.search_warmer.daemon
+
+
+def test_a_search_typed_while_the_index_builds_runs_once_it_is_ready(claim, monkeypatch):
+    kg = explorer.load(EXAMPLE)
+    find = kg.find
+
+    def slow_to_build(text, limit=10):
+        if text == "a":  # the background thread's first call
+            time.sleep(0.3)
+        return find(text, limit=limit)
+
+    monkeypatch.setattr(kg, "find", slow_to_build)
+
+    async def type_at_once():
+        ex = Explorer(kg, claim, search_delay=0)
+        ex.search.value = "logit weight"
+        assert "Building the search index" in ex.match_note.value  # the kernel is free
+        assert ex.matches.options == ()
+        ex.search_warmer.join(10)
+        await asyncio.sleep(0.1)
+        return ex
+
+    ex = asyncio.run(type_at_once())
+    assert ex.matches.options[0][1] == "method:logit-weight-analysis"
+    assert "match" in ex.match_note.value
+
+
+def test_an_error_while_building_the_index_is_logged_and_shown(claim, monkeypatch, caplog):
+    kg = explorer.load(EXAMPLE)
+
+    def broken(text, limit=10):
+        raise RuntimeError("index <broken>")
+
+    monkeypatch.setattr(kg, "find", broken)
+    with caplog.at_level(logging.ERROR):
+        ex = Explorer(kg, claim)
+        ex.search_warmer.join(10)
+    assert "building the search index failed" in caplog.text
+    ex.search.value = "logit"
+    assert "RuntimeError: index &lt;broken&gt;" in ex.match_note.value
+
+
+# -------------------------------------------------------------------- a big graph
+
+
+@pytest.fixture(scope="module")
+def big_kg():
+    entities, edges = synthesize(60_000, seed=0)
+    return KnowledgeGraph.from_frames(entities, edges).set_embedder("tfidf", cache=None)
+
+
+@pytest.mark.slow
+def test_a_big_graph_opens_at_once_without_computing_vectors(big_kg):
+    assert len(big_kg) > LARGE_GRAPH
+    hub = str(big_kg.ids[int(big_kg.degree.to_numpy().argmax())])  # thousands of edges
+    started = time.perf_counter()
+    ex = Explorer(big_kg, hub)
+    assert time.perf_counter() - started < 10
+    assert not ex.similarity_on and not big_kg.similarity_ready
+    assert ex.similarity_box.layout.display != "none"
+    assert ex.similarity_button.description == "Compute similarity"
+    assert "not computed yet" in ex.card_pane.value
+    times = []
+    for neighbor in ex.neighborhood["id"].head(5):
+        ex.focus(neighbor)
+        times.append(ex.last_update_seconds)
+    assert not big_kg.similarity_ready
+    assert statistics.median(times) < 1.0
+    ex.search_warmer.join(60)
+    started = time.perf_counter()
+    ex.search.value = "sleep memory"
+    assert time.perf_counter() - started < 2.0
+    assert ex.matches.options
+    ex.similarity_button.click()
+    assert big_kg.similarity_ready and ex.similarity_on
+    assert ex.include_similar.value is True
+    assert "not computed yet" not in ex.card_pane.value

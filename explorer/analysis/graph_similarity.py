@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,10 @@ from .index import SimilarityIndex
 from .texts import entity_texts
 from .thresholds import DEFAULT_MIN_COSINE, check_min_cosine
 from .vectors import validate_vectors
+
+if TYPE_CHECKING:
+    from .lexical import LexicalScorer
+    from .pair_labels import PairTexts
 
 __all__ = ["APP_NAME", "GraphSimilarity", "read_own_vectors", "vector_cache_dir"]
 
@@ -85,6 +90,40 @@ class GraphSimilarity:
     default_min_cosine: float
     index: SimilarityIndex
     set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "reason"]))
+    texts: Sequence[str] = ()
+    _pair_texts: Any = field(default=None, repr=False)
+    _lexical: Any = field(default=None, repr=False)
+
+    @property
+    def pair_texts(self) -> PairTexts:
+        """Each entity's text, prepared once, to label and explain pairs."""
+        from .pair_labels import PairTexts
+
+        if self._pair_texts is None:
+            self._pair_texts = PairTexts.from_texts(self.texts)
+        return self._pair_texts
+
+    @property
+    def lexical(self) -> LexicalScorer:
+        """TF-IDF over the graph's own texts (fitted on first use)."""
+        from .lexical import LexicalScorer
+
+        if self._lexical is None:
+            self._lexical = LexicalScorer.fit(self.texts)
+        return self._lexical
+
+    @property
+    def score_rule(self) -> str:
+        """How ``score`` is computed, in words."""
+        from .lexical import LEXICAL_WEIGHT
+
+        return f"{1 - LEXICAL_WEIGHT:g} × cosine + {LEXICAL_WEIGHT:g} × TF-IDF cosine"
+
+    def score(self, cosine: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """The ranking score of pairs with these cosines and lexical similarities."""
+        from .lexical import combined_score
+
+        return combined_score(np.asarray(cosine, dtype=np.float32), lexical)
 
     @property
     def vectors(self) -> np.ndarray:
@@ -138,7 +177,10 @@ class GraphSimilarity:
         set_aside = pd.DataFrame({"id": ids[missing].to_numpy(), "reason": reason})
         # The index normalizes these vectors in place and keeps them: one copy in memory.
         index = SimilarityIndex().fit(vectors, ids=ids, copy=False)
-        return cls(source=source, default_min_cosine=threshold, index=index, set_aside=set_aside)
+        return cls(
+            source=source, default_min_cosine=threshold, index=index, set_aside=set_aside,
+            texts=entity_texts(kg.entities, fields=fields),
+        )
 
     def threshold(self, min_cosine: float | None) -> float:
         """The user's threshold, checked, or this source's default."""

@@ -1,36 +1,10 @@
-"""Similarity between entity embeddings: per-entity neighbors and whole-graph pairs.
+"""Cosine similarity over entity vectors: per-entity neighbors and whole-graph pairs.
 
-The one adapter to scikit-learn's neighbors and to faiss. It works on arrays and
-ids only and knows nothing about typed edges: the graph layer removes pairs that
-already have an edge.
-
-Per-query searches (:meth:`SimilarityIndex.kneighbors`,
-:meth:`SimilarityIndex.radius_neighbors`) use scikit-learn
-``NearestNeighbors(metric="cosine", algorithm="brute")``. Listing every pair
-above a threshold across the whole graph (:meth:`SimilarityIndex.pairs`) has
-three engines:
-
-``"exact"``
-    Blocked float32 matrix products of the normalized vectors, tile by tile over
-    the upper triangle only; memory stays at about ``5 * block_size**2`` bytes
-    for the tile plus the pairs found, never an n x n matrix.
-``"brute"``
-    scikit-learn ``radius_neighbors``, the baseline: exact, but it computes
-    both triangles and converts to distances; 8 times slower than ``"exact"``
-    at 100k entities, with a peak of about 1.6 GB.
-``"faiss"``
-    Approximate: a faiss ``IndexIVFFlat`` (inner product) trained on a sample,
-    then ``range_search`` with ``nprobe`` lists per query. Missed about 1.4 %
-    of the pairs at the default settings on 100k SciFact texts, in half the
-    time of exact; the gap widens with n.
-
-``"auto"`` is exact up to ``exact_max`` entities and faiss above.
-
-Errors: bad parameters (a threshold outside [-1, 1], an unknown method, ...)
-raise :class:`ParameterError` (a ``ValueError``); vectors that cannot be used
-raise :class:`~explorer.errors.EmbeddingError`; unknown ids raise
-:class:`~explorer.errors.UnknownEntityError`; using an index before ``fit``
-raises :class:`NotFittedError`.
+Works on arrays and ids only; typed edges are :mod:`explorer.analysis.related`'s concern.
+Per-entity queries use scikit-learn ``NearestNeighbors(metric="cosine")``; whole-graph
+pairs use one of the engines in :mod:`explorer.analysis.engines` (``"exact"`` blocked
+matmul, ``"brute"`` scikit-learn, ``"faiss"`` IVF; ``"auto"`` is exact up to
+``exact_max`` vectors and faiss above). Measured trade-offs: ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -47,33 +21,12 @@ from ..errors import EmbeddingError, NotFittedError, UnknownEntityError
 from ..suggest import closest
 from .engines.brute import brute_nearest, brute_pairs
 from .engines.exact import concat, exact_nearest, exact_pairs
+from .engines.frames import empty_ids_frame, pairs_frame
 from .engines.faiss_ivf import build_ivf, faiss_nearest, faiss_pairs
 from .thresholds import DEFAULT_EXACT_MAX, DEFAULT_MIN_COSINE, Method, as_method, check_min_cosine
 from .vectors import normalized
 
 __all__ = ["SimilarityIndex"]
-
-
-def _empty_ids_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": pd.Series([], dtype=object),
-            "neighbor_id": pd.Series([], dtype=object),
-            "cosine": np.array([], dtype=np.float32),
-        }
-    )
-
-
-def _pairs_frame(i: np.ndarray, j: np.ndarray, cosine: np.ndarray) -> pd.DataFrame:
-    """Build the tidy pairs frame sorted by cosine (desc), then i, then j."""
-    order = np.lexsort((j, i, -cosine))
-    return pd.DataFrame(
-        {
-            "i": i[order].astype(np.int64, copy=False),
-            "j": j[order].astype(np.int64, copy=False),
-            "cosine": cosine[order].astype(np.float32, copy=False),
-        }
-    )
 
 
 class SimilarityIndex:
@@ -310,20 +263,20 @@ class SimilarityIndex:
         if X is None:
             k = min(n_neighbors, m - 1)
             if k < 1 or self._nn is None:
-                return _empty_ids_frame()
+                return empty_ids_frame()
             dist, ind = self._nn.kneighbors(None, n_neighbors=k)
             qlabels = self.ids_[self._valid]
         else:
             q, qlabels, self_row = self._queries(X)
             if len(q) == 0 or self._nn is None:
-                return _empty_ids_frame()
+                return empty_ids_frame()
             if self_row is None:
                 k = min(n_neighbors, m)
                 dist, ind = self._nn.kneighbors(q, n_neighbors=k)
             else:
                 k = min(n_neighbors, m - 1)
                 if k < 1:
-                    return _empty_ids_frame()
+                    return empty_ids_frame()
                 dist, ind = self._nn.kneighbors(q, n_neighbors=k + 1)
                 # Drop the query itself; if an identical vector outranked it, drop the last.
                 keep = ind != self_row[:, None]
@@ -359,7 +312,7 @@ class SimilarityIndex:
         self._check_fitted()
         t = check_min_cosine(min_cosine)
         if self._nn is None:
-            return _empty_ids_frame()
+            return empty_ids_frame()
         radius = (1.0 - t) + 1e-6  # slack; the cosine filter below is the real test
         if X is None:
             dist, ind = self._nn.radius_neighbors(None, radius=radius, sort_results=True)
@@ -368,7 +321,7 @@ class SimilarityIndex:
         else:
             q, qlabels, self_row = self._queries(X)
             if len(q) == 0:
-                return _empty_ids_frame()
+                return empty_ids_frame()
             dist, ind = self._nn.radius_neighbors(q, radius=radius, sort_results=True)
         lengths = np.fromiter((len(a) for a in ind), dtype=np.int64, count=len(ind))
         query = np.repeat(np.arange(len(ind)), lengths)
@@ -415,7 +368,7 @@ class SimilarityIndex:
         t = check_min_cosine(min_cosine)
         resolved = self._resolve(as_method(self.method if method is None else method))
         if len(self._valid) < 2:
-            return _pairs_frame(*(np.array([], dt) for dt in (np.int64, np.int64, np.float32)))
+            return pairs_frame(*(np.array([], dt) for dt in (np.int64, np.int64, np.float32)))
         x, block = self._xv, int(self.block_size)
         if resolved is Method.EXACT:
             vi, vj, cos = exact_pairs(x, t, block=block, progress=progress)
@@ -423,7 +376,7 @@ class SimilarityIndex:
             vi, vj, cos = brute_pairs(self._nn, x, t, block=block, progress=progress)
         else:
             vi, vj, cos = faiss_pairs(self._faiss(), x, t, block=block, progress=progress)
-        return _pairs_frame(self._valid[vi], self._valid[vj], cos)
+        return pairs_frame(self._valid[vi], self._valid[vj], cos)
 
     # ------------------------------------------------------- nearest cosine
     def nearest_cosine(

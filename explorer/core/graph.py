@@ -112,6 +112,18 @@ class GraphCore:
             report=report,
         )
 
+    def _rebuild(self, entities: pd.DataFrame, edges: pd.DataFrame) -> None:
+        """Take new frames whose edge ends are categorical over the entity ids (codes =
+        row positions), as the curation overlay gives them; rebuild what depends on them."""
+        self.entities = entities
+        self.edges = edges
+        self.source_codes = edges["source"].cat.codes.to_numpy().astype(np.int64)
+        self.target_codes = edges["target"].cat.codes.to_numpy().astype(np.int64)
+        self.adjacency = Adjacency.from_codes(self.source_codes, self.target_codes, len(entities))
+        self._ids = pd.Index(entities["id"])
+        self._arrays = {}
+        self._title_index = None
+
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
         return len(self.entities)

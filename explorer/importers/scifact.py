@@ -41,12 +41,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from ..errors import ParameterError, SchemaError
 from ..load.tables import iter_json_lines
+from .scifact_tables import edge_table, entity_table, refuse_ambiguous, write
 
 __all__ = ["ATTRIBUTION", "SPLITS", "import_scifact"]
 
@@ -61,45 +58,6 @@ SPLITS = ("train", "dev", "test")
 """The claim files read, in this order: ``claims_<split>.jsonl``."""
 
 _LABELS = {"SUPPORT": "supports", "CONTRADICT": "contradicts"}
-_ELLIPSIS = "…"
-_OTHER_FORMATS = ("csv", "tsv", "tab", "jsonl", "ndjson")
-
-_ENTITY_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("kind", pa.string()),
-        ("title", pa.string()),
-        ("summary", pa.string()),
-        ("status", pa.string()),
-        ("year", pa.int64()),
-        ("authors", pa.list_(pa.string())),
-        ("split", pa.string()),
-        ("verdict", pa.string()),
-        ("scifact_id", pa.int64()),
-        ("doc_id", pa.int64()),
-        ("structured", pa.bool_()),
-        ("n_sentences", pa.int64()),
-    ]
-)
-
-_ENTITY_DTYPES = {
-    "year": "Int64",
-    "scifact_id": "Int64",
-    "doc_id": "Int64",
-    "n_sentences": "Int64",
-    "structured": "boolean",
-}
-
-_EDGE_SCHEMA = pa.schema(
-    [
-        ("source", pa.string()),
-        ("target", pa.string()),
-        ("relation", pa.string()),
-        ("note", pa.string()),
-        ("split", pa.string()),
-    ]
-)
-
 
 def import_scifact(
     src: str | Path,
@@ -165,13 +123,13 @@ def import_scifact(
     corpus = _read_corpus(src / "corpus.jsonl")
     claims = _read_claims(src, corpus)
 
-    entities = _entity_table(claims, corpus, summary_chars)
-    edges = _edge_table(claims, corpus, note_chars)
+    entities = entity_table(claims, corpus, summary_chars)
+    edges = edge_table(claims, corpus, note_chars)
 
     dest.mkdir(parents=True, exist_ok=True)
-    _refuse_ambiguous(dest)
-    _write(entities, dest / "entities.parquet")
-    _write(edges, dest / "edges.parquet")
+    refuse_ambiguous(dest)
+    write(entities, dest / "entities.parquet")
+    write(edges, dest / "edges.parquet")
 
     counts = {"claim": len(claims), "paper": len(corpus)}
     for relation in ("supports", "contradicts", "cites"):
@@ -396,96 +354,3 @@ def _verdict(edges: list[tuple[int, str, list[int]]], labelled: bool) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def _clip(text: str, limit: int) -> str:
-    """Cut `text` on a word boundary so it has at most `limit` characters, "…" included.
-
-    Examples
-    --------
-    >>> _clip("one two three", 20)
-    'one two three'
-    >>> _clip("one two three", 10)
-    'one two…'
-    """
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if text[limit - 1] != " " and " " in head:
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip(" ,;:") + _ELLIPSIS
-
-
-def _entity_table(
-    claims: list[dict[str, Any]], corpus: dict[int, dict[str, Any]], summary_chars: int
-) -> pa.Table:
-    rows: dict[str, list[Any]] = {name: [] for name in _ENTITY_SCHEMA.names}
-
-    def add(**values: Any) -> None:
-        for name in rows:
-            rows[name].append(values.get(name))
-
-    for claim in claims:
-        add(
-            id=f"claim:scifact-{claim['id']}",
-            kind="claim",
-            title=claim["text"],
-            summary="",
-            status="active",
-            authors=[],
-            split=claim["split"],
-            verdict=claim["verdict"],
-            scifact_id=claim["id"],
-        )
-    for doc_id in sorted(corpus):
-        doc = corpus[doc_id]
-        add(
-            id=f"paper:s2orc-{doc_id}",
-            kind="paper",
-            title=doc["title"],
-            summary=_clip(" ".join(doc["abstract"]), summary_chars),
-            status="active",
-            authors=[],
-            doc_id=doc_id,
-            structured=doc["structured"],
-            n_sentences=len(doc["abstract"]),
-        )
-    # Through pandas so that the file carries pandas metadata: pd.read_parquet then gives
-    # nullable Int64/boolean columns (year stays an integer column of NA, not float NaN).
-    frame = pd.DataFrame(rows).astype(_ENTITY_DTYPES)
-    return pa.Table.from_pandas(frame, schema=_ENTITY_SCHEMA, preserve_index=False)
-
-
-def _edge_table(
-    claims: list[dict[str, Any]], corpus: dict[int, dict[str, Any]], note_chars: int
-) -> pa.Table:
-    rows: dict[str, list[Any]] = {name: [] for name in _EDGE_SCHEMA.names}
-    for claim in claims:
-        for doc_id, relation, sentences in claim["edges"]:
-            abstract = corpus[doc_id]["abstract"]
-            note = " ".join(abstract[i] for i in sentences)
-            rows["source"].append(f"claim:scifact-{claim['id']}")
-            rows["target"].append(f"paper:s2orc-{doc_id}")
-            rows["relation"].append(relation)
-            rows["note"].append(_clip(note, note_chars))
-            rows["split"].append(claim["split"])
-    return pa.Table.from_pydict(rows, schema=_EDGE_SCHEMA)
-
-
-def _refuse_ambiguous(dest: Path) -> None:
-    """Refuse to write beside an ``entities``/``edges`` file of another format."""
-    for path in sorted(dest.iterdir()):
-        stem, _, ext = path.name.partition(".")
-        if stem in ("entities", "edges") and ext in _OTHER_FORMATS:
-            raise SchemaError(
-                f"{dest} already holds {path.name}; adding {stem}.parquet would make "
-                "the data directory ambiguous.",
-                file=str(path),
-                hint="Remove that file or import into an empty directory.",
-            )
-
-
-def _write(table: pa.Table, path: Path) -> None:
-    """Write `table` to `path` as Parquet (zstd), through a temporary file."""
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
-    tmp.replace(path)

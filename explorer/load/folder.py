@@ -23,7 +23,9 @@ class FolderTables:
     folder
         The data directory.
     entities, edges
-        Frames as read, with ``_file`` and ``_row`` columns for error messages.
+        Frames as read, with ``_file`` and ``_row`` columns for error messages, and a
+        ``_defect`` column when a line could not be read as a row (see
+        :func:`explorer.load.tables.read_table`): validation raises at it or sets it aside.
     embeddings_file
         The data's own vectors, if it brings a file of them.
     report
@@ -49,12 +51,12 @@ def read_folder(path: str | Path) -> FolderTables:
     files = find_data_files(path)
     parts = []
     for file in files.entities:
-        frame = read_table(file)
+        frame = read_table(file, row_defects="mark")
         if "kind" not in frame.columns and file.stem.lower() not in {"entities", "entity", "nodes"}:
             frame["kind"] = kind_from_file_name(file)
         parts.append(frame)
     entities = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    edges = read_table(files.edges) if files.edges is not None else None
+    edges = read_table(files.edges, row_defects="mark") if files.edges is not None else None
     report = LoadReport(
         files={
             "entities": [str(f) for f in files.entities],
@@ -62,6 +64,7 @@ def read_folder(path: str | Path) -> FolderTables:
             "embeddings": [str(files.embeddings)] if files.embeddings else [],
         },
         ignored_files=[str(f) for f in files.ignored],
+        unread_files=[str(f) for f in files.unread],
     )
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     return FolderTables(folder, entities, edges, files.embeddings, report)

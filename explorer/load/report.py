@@ -39,11 +39,16 @@ class LoadReport:
         The files that were read, by table.
     ignored_files
         Files in the data directory that are not part of the contract.
+    unread_files
+        Those of the ignored files that are in a table format that is not read (a
+        spreadsheet, a JSON document, ...), beside readable tables of the same role.
     """
 
     problems: list[RowProblem] = field(default_factory=list)
     files: dict[str, list[str]] = field(default_factory=dict)
     ignored_files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unread_files: list[str] = field(default_factory=list)
 
     @property
     def n_set_aside(self) -> int:
@@ -69,7 +74,13 @@ class LoadReport:
 
     def __str__(self) -> str:
         if not self.problems:
-            return "No rows set aside."
-        lines = [f"{len(self.problems)} row(s) set aside:"]
-        lines += [f"  {p}" for p in self.problems]
+            lines = ["No rows set aside."]
+        else:
+            lines = [f"{len(self.problems)} row(s) set aside:"]
+            lines += [f"  {p}" for p in self.problems]
+        if self.unread_files:
+            lines.append(
+                "Files not read (not in a format that is read): " + ", ".join(self.unread_files)
+            )
+        lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)

@@ -4,6 +4,22 @@ See ``docs/data-format.md``. Every check is vectorised (a million rows take well
 second) and every problem names the file, the row as the user counts it in that file and
 the column. With ``on_error="raise"`` the first problem raises :class:`SchemaError`; with
 ``on_error="report"`` the unsound rows are set aside and listed, never dropped silently.
+
+Row-level defects, in every format, are:
+
+- a line that could not be read as a row (a malformed JSON line, a JSON line that is not an
+  object, a CSV/TSV line with too many fields), marked by the reader in ``_defect``;
+- an empty id, kind, source, target or relation: missing, ``""`` or only whitespace (a
+  title may be empty: an entity can be a bare id, and similarity then sets it aside);
+- an id with spaces around it, a duplicate id, a year that is not a whole number, an
+  ``authors`` value written as a list literal that does not parse
+  (:mod:`explorer.load.values`), an edge whose end is not an entity.
+
+What the loader gives reads back the same: the values of ``kg.entities`` and ``kg.edges``
+written with pandas' own writers (``to_csv``, ``to_json(orient="records", lines=True)``,
+``to_parquet``) load back equal (``tests/test_roundtrip.py``). The exceptions are the
+formats' own: CSV and TSV hold text only, so other columns come back as their text and a
+missing value in them as ``""``.
 """
 
 from __future__ import annotations
@@ -20,7 +36,8 @@ import pyarrow.compute as pc
 from ..choices import as_choice
 from ..errors import SchemaError
 from .report import RowProblem
-from .tables import FILE_COLUMN, ROW_COLUMN
+from .tables import DEFECT_COLUMN, FILE_COLUMN, PRIVATE_COLUMNS, ROW_COLUMN
+from .values import arrow_strings, as_text, authors_lists, blank
 
 __all__ = [
     "ENTITY_REQUIRED",
@@ -115,8 +132,21 @@ def _ensure_position_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _require_columns(frame: pd.DataFrame, required: tuple[str, ...], table: str) -> None:
-    present = [c for c in frame.columns if c not in (FILE_COLUMN, ROW_COLUMN)]
+def _require_columns(
+    frame: pd.DataFrame, required: tuple[str, ...], table: str, problems: _Problems
+) -> None:
+    """Raise for a missing required column, naming the columns found.
+
+    A table with no column at all (an empty JSON Lines file) or whose every row is already
+    set aside (every line of it a defect) cannot miss one: its required columns are added
+    empty, and each row, if any, is then a defect of its own.
+    """
+    present = [c for c in frame.columns if c not in PRIVATE_COLUMNS]
+    if not present or (len(frame) and problems.bad.all()):
+        for column in required:
+            if column not in frame:
+                frame[column] = pd.Series(pd.NA, index=frame.index, dtype=object)
+        return
     for column in required:
         if column not in frame.columns:
             files = frame[FILE_COLUMN].unique() if len(frame) else [f"{table} table"]
@@ -128,71 +158,37 @@ def _require_columns(frame: pd.DataFrame, required: tuple[str, ...], table: str)
             )
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Strings as they are; numbers as their text (an int id 7 becomes '7'); NA stays NA."""
-    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        return series
-    if pd.api.types.is_float_dtype(series):
-        as_int = series.dropna()
-        if (as_int == as_int.round()).all():
-            series = series.astype("Int64")
-    return series.astype("str").where(series.notna(), pd.NA).astype("str")
-
-
-def _blank(series: pd.Series) -> np.ndarray:
-    return (series.isna() | (series.str.len() == 0)).to_numpy()
-
-
-def _split_authors(value: object) -> list[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [str(part) for part in value if part is not None and str(part).strip()]
-    return [str(value)]
-
-
-def _lists_from_arrow(array: pa.ChunkedArray, index: pd.Index) -> pd.Series:
-    """Python lists from an Arrow list column, converting only the rows that hold names."""
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    lengths = np.asarray(pc.list_value_length(array).fill_null(0))
-    out = np.empty(len(array), dtype=object)
-    for position in np.flatnonzero(lengths == 0).tolist():
-        out[position] = []
-    filled = np.flatnonzero(lengths > 0)
-    flat = pc.list_flatten(array.take(pa.array(filled)))
-    clean = flat.null_count == 0 and not pc.any(
-        pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(flat)), 0)
-    ).as_py()
-    for position, names in zip(filled.tolist(), array.take(pa.array(filled)).to_pylist(),
-                               strict=True):
-        out[position] = names if clean else [str(n) for n in names if n and str(n).strip()]
-    return pd.Series(out, dtype=object, index=index)
-
-
-def _authors_lists(column: pd.Series) -> pd.Series:
-    """Every row's authors as a list of names (``"A; B"`` is split; missing is ``[]``)."""
-    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_list(column.dtype.pyarrow_dtype):
-        return _lists_from_arrow(column.array.__arrow_array__(), column.index)
-    if pd.api.types.is_string_dtype(column) and not pd.api.types.is_object_dtype(column):
-        text = pc.utf8_trim_whitespace(_arrow_strings(column))
-        parts = pc.split_pattern_regex(text, r"\s*;\s*")
-        names = parts.to_pylist()
-        return pd.Series(
-            [[n for n in v if n] if v else [] for v in names], dtype=object, index=column.index
-        )
-    return pd.Series(
-        [_split_authors(v) for v in column.to_numpy()], dtype=object, index=column.index
+def _set_aside_defects(frame: pd.DataFrame, problems: _Problems) -> None:
+    """The lines the reader could not read as rows (``_defect``), first."""
+    if DEFECT_COLUMN not in frame:
+        return
+    reasons = frame.pop(DEFECT_COLUMN)
+    problems.add(
+        reasons.notna().to_numpy(),
+        None,
+        lambda p: str(reasons.iloc[p]),
+        "Fix or delete that line.",
+        id_column=None,
     )
 
 
+def _add_blank(problems: _Problems, values: pd.Series, column: str, hint: str,
+               id_column: str | None = "id") -> None:
+    def reason(pos: int) -> str:
+        value = values.iloc[pos]
+        found = "missing" if pd.isna(value) else "only whitespace" if value else "empty string"
+        return f"empty {column} ({found}{f': {value!r}' if found == 'only whitespace' else ''})."
+
+    problems.add(blank(values), column, reason, hint, id_column=id_column)
+
+
 def _validate_entities(frame: pd.DataFrame, mode: OnError) -> tuple[pd.DataFrame, list]:
-    _require_columns(frame, ENTITY_REQUIRED, "entities")
     problems = _Problems(mode, "entities", frame)
-    frame["id"] = ids = _as_text(frame["id"])
+    _set_aside_defects(frame, problems)
+    _require_columns(frame, ENTITY_REQUIRED, "entities", problems)
+    frame["id"] = ids = as_text(frame["id"])
     hint_id = "Give every entity a unique, non-empty id (such as 'claim:slug-of-the-title')."
-    problems.add(_blank(ids), "id", lambda p: "empty id.", hint_id)
+    _add_blank(problems, ids, "id", hint_id)
     stripped = ids.str.strip()
     problems.add(
         (stripped != ids).fillna(False).to_numpy(),
@@ -218,16 +214,14 @@ def _validate_entities(frame: pd.DataFrame, mode: OnError) -> tuple[pd.DataFrame
 
         problems.add(duplicated, "id", duplicate_reason, "Ids must be unique: rename or merge.")
 
-    frame["kind"] = kinds = _as_text(frame["kind"])
-    problems.add(
-        _blank(kinds),
-        "kind",
-        lambda p: "empty kind.",
+    frame["kind"] = kinds = as_text(frame["kind"])
+    _add_blank(
+        problems, kinds, "kind",
         "Give every entity a kind (claim, finding, method, question, paper, ...).",
     )
-    frame["title"] = _as_text(frame["title"]).fillna("")
+    frame["title"] = as_text(frame["title"]).fillna("")
     for column in ("summary", "status"):
-        frame[column] = _as_text(frame[column]).fillna("") if column in frame else ""
+        frame[column] = as_text(frame[column]).fillna("") if column in frame else ""
     if "year" in frame:
         raw = frame["year"]
         years = pd.to_numeric(raw, errors="coerce")
@@ -243,44 +237,38 @@ def _validate_entities(frame: pd.DataFrame, mode: OnError) -> tuple[pd.DataFrame
     else:
         frame["year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     if "authors" in frame:
-        frame["authors"] = _authors_lists(frame["authors"])
+        frame["authors"], bad = authors_lists(frame["authors"])
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[list(bad)] = True
+        problems.add(
+            mask, "authors", lambda p: bad[p],
+            'Write the names as a JSON array (["A. One", "B. Two"]) or separated by ";".',
+        )
     else:
         frame["authors"] = pd.Series([[] for _ in range(len(frame))], dtype=object)
     return frame.loc[~problems.bad], problems.rows
 
 
-def _arrow_strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
-    """The series as Arrow strings, without a copy when it is Arrow-backed already."""
-    array = series.array
-    if hasattr(array, "__arrow_array__"):
-        result = array.__arrow_array__()
-        if pa.types.is_large_string(result.type) or pa.types.is_string(result.type):
-            return result.cast(pa.string()) if pa.types.is_large_string(result.type) else result
-    return pa.array(series.to_numpy(dtype=object), type=pa.string())
-
-
 def _validate_edges(
     frame: pd.DataFrame, entity_ids: pd.Series, set_aside: dict[str, str], mode: OnError
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list]:
-    _require_columns(frame, EDGE_REQUIRED, "edges")
     problems = _Problems(mode, "edges", frame)
+    _set_aside_defects(frame, problems)
+    _require_columns(frame, EDGE_REQUIRED, "edges", problems)
     for column in EDGE_REQUIRED:
-        frame[column] = values = _as_text(frame[column])
-        problems.add(
-            _blank(values),
-            column,
-            lambda p, c=column: f"empty {c}.",
-            "Every edge needs a source id, a target id and a relation.",
-            id_column=None,
+        frame[column] = values = as_text(frame[column])
+        _add_blank(
+            problems, values, column,
+            "Every edge needs a source id, a target id and a relation.", id_column=None,
         )
-    frame["note"] = _as_text(frame["note"]).fillna("") if "note" in frame else ""
-    value_set = _arrow_strings(entity_ids)
+    frame["note"] = as_text(frame["note"]).fillna("") if "note" in frame else ""
+    value_set = arrow_strings(entity_ids)
     if isinstance(value_set, pa.ChunkedArray):
         value_set = value_set.combine_chunks()
     from concurrent.futures import ThreadPoolExecutor
 
     def lookup(column: str) -> np.ndarray:
-        found = pc.index_in(_arrow_strings(frame[column]), value_set=value_set)
+        found = pc.index_in(arrow_strings(frame[column]), value_set=value_set)
         return np.asarray(found.fill_null(-1)).astype(np.int64)
 
     # Two hash look-ups of millions of ids each; Arrow releases the GIL, so use both cores.
@@ -364,7 +352,7 @@ def validate(
 
 
 def _canonical(frame: pd.DataFrame, first: tuple[str, ...], categorical: str) -> pd.DataFrame:
-    rest = [c for c in frame.columns if c not in first and c not in (FILE_COLUMN, ROW_COLUMN)]
+    rest = [c for c in frame.columns if c not in first and c not in PRIVATE_COLUMNS]
     frame = frame[list(first) + rest].reset_index(drop=True)
     frame[categorical] = frame[categorical].astype("category")
     return frame

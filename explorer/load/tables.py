@@ -3,30 +3,46 @@
 This module owns the first step of the data's way: files to pandas frames. It knows
 formats and file names; what the columns must hold is :mod:`explorer.load.schema`'s job.
 Each frame it returns carries two private columns, ``_file`` and ``_row``, so that a
-later problem can be reported where the user will look for it.
+later problem can be reported where the user will look for it; the per-format rules are in
+:mod:`explorer.load.delimited` (CSV, TSV) and :mod:`explorer.load.jsonlines`.
+
+A line that cannot be read as a row at all (a malformed JSON line, a JSON line that is not an
+object, a CSV line with too many fields) is a *row defect*. By default :func:`read_table`
+raises at it. With ``row_defects="mark"`` (what :func:`explorer.load` uses) the line becomes a
+row with every value missing and its reason in a third private column, ``_defect``, so that
+the schema check (:func:`explorer.load.schema.validate`) treats it like any other bad row:
+raise with ``on_error="raise"``, set aside and report with ``on_error="report"``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from .delimited import read_delimited
 from .files import Format, format_of
+from .jsonlines import iter_json_lines, read_jsonl
 
-__all__ = ["FILE_COLUMN", "ROW_COLUMN", "iter_json_lines", "read_table"]
+__all__ = ["DEFECT_COLUMN", "FILE_COLUMN", "ROW_COLUMN", "iter_json_lines", "read_table"]
 
 FILE_COLUMN = "_file"
 ROW_COLUMN = "_row"
+DEFECT_COLUMN = "_defect"
+PRIVATE_COLUMNS = (FILE_COLUMN, ROW_COLUMN, DEFECT_COLUMN)
 
 
-def read_table(path: str | Path, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """Read one table, choosing the reader by extension.
+def read_table(
+    path: str | Path,
+    *,
+    columns: Iterable[str] | None = None,
+    row_defects: Literal["raise", "mark"] = "raise",
+) -> pd.DataFrame:
+    r"""Read one table, choosing the reader by extension.
 
     Text formats are read as strings (nothing is guessed: ids stay exactly as written);
     Parquet keeps its types. The frame gets ``_file`` and ``_row`` columns holding the
@@ -38,33 +54,51 @@ def read_table(path: str | Path, *, columns: Iterable[str] | None = None) -> pd.
         The file.
     columns
         For Parquet, read only these columns (when present).
+    row_defects
+        ``"raise"`` (default): raise at a line that cannot be read as a row. ``"mark"``:
+        keep it as a row of missing values with its reason in ``_defect`` (a column that is
+        there only when some line is bad).
 
     Raises
     ------
     SchemaError
         For an unknown extension or a file that cannot be read (encoding, malformed line,
         corrupt Parquet), naming the file and, where known, the row.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "edges.jsonl"
+    >>> _ = path.write_text('{"source": "a"}\n{"source": "b"\n[1]\n')
+    >>> table = read_table(path, row_defects="mark")
+    >>> table[["source", "_row"]].values.tolist()
+    [['a', 1], [nan, 2], [nan, 3]]
+    >>> table["_defect"].str.slice(0, 24).tolist()
+    [None, 'line is not valid JSON (', 'line holds a JSON array,']
     """
     path = Path(path)
     fmt = format_of(path)
+    mark = row_defects == "mark"
     if fmt is Format.PARQUET:
-        frame, first_row = _read_parquet(path, columns), 1
-    elif fmt is Format.JSONL:
-        frame = _read_jsonl(path)
-        return _tag(frame, path, rows=frame.pop(ROW_COLUMN))
+        return _tag(_read_parquet(path, columns), path, first_row=1)
+    if fmt is Format.JSONL:
+        frame, rows, reasons = read_jsonl(path, mark=mark)
     else:
-        frame, first_row = _read_delimited(path, "," if fmt is Format.CSV else "\t"), 2
-    return _tag(frame, path, first_row=first_row)
+        frame, rows, reasons = read_delimited(path, "," if fmt is Format.CSV else "\t", mark=mark)
+    frame = _tag(frame, path, first_row=2, rows=rows)
+    if reasons is not None and any(r is not None for r in reasons):
+        frame[DEFECT_COLUMN] = pd.Series(reasons, dtype=object, index=frame.index)
+    return frame
 
 
 def _tag(
-    frame: pd.DataFrame, path: Path, *, first_row: int = 1, rows: pd.Series | None = None
+    frame: pd.DataFrame, path: Path, *, first_row: int = 1, rows: list[int] | None = None
 ) -> pd.DataFrame:
     frame[FILE_COLUMN] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [path.name])
     if rows is None:
         frame[ROW_COLUMN] = pd.RangeIndex(first_row, first_row + len(frame)).to_numpy()
     else:
-        frame[ROW_COLUMN] = rows.to_numpy()
+        frame[ROW_COLUMN] = np.asarray(rows, dtype=np.int64)
     return frame
 
 
@@ -88,116 +122,3 @@ def _read_parquet(path: Path, columns: Iterable[str] | None) -> pd.DataFrame:
             file=str(path),
             hint="Check that it is a complete Parquet file (re-export it).",
         ) from err
-
-
-_LINE_IN_MESSAGE = re.compile(r"line (\d+)")
-
-
-def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
-    name = "CSV" if sep == "," else "TSV"
-    try:
-        frame = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
-        )
-    except UnicodeDecodeError as err:
-        raise SchemaError(
-            f"is not valid UTF-8 ({err.reason}).",
-            file=str(path),
-            row=_first_bad_utf8_line(path),
-            hint="Save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
-        ) from err
-    except pd.errors.EmptyDataError as err:
-        raise SchemaError(
-            "is empty: expected a header row.",
-            file=str(path),
-            hint="Write the column names on the first line.",
-        ) from err
-    except pd.errors.ParserError as err:
-        match = _LINE_IN_MESSAGE.search(str(err))
-        raise SchemaError(
-            f"is not well-formed {name} ({err}).",
-            file=str(path),
-            row=int(match.group(1)) if match else None,
-            hint="Check the quoting and the number of fields on that line.",
-        ) from err
-    _check_delimiter(frame, path, sep)
-    return frame
-
-
-def _check_delimiter(frame: pd.DataFrame, path: Path, sep: str) -> None:
-    if len(frame.columns) != 1:
-        return
-    header = str(frame.columns[0])
-    for other, ext in (("\t", ".tsv"), (",", ".csv"), (";", ".csv with commas"), ("|", "")):
-        if other != sep and other in header:
-            shown = {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "pipes"}[other]
-            raise SchemaError(
-                f"has a single column {header!r}: its fields look separated by {shown}, "
-                f"not by {'commas' if sep == ',' else 'tabs'}.",
-                file=str(path),
-                row=1,
-                hint=f"Rename the file to {ext} or re-export it."
-                if ext
-                else "Re-export it as CSV or TSV.",
-            )
-
-
-def _first_bad_utf8_line(path: Path) -> int | None:
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return None
-
-
-def iter_json_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line number, object)`` for each non-blank line of a JSON Lines file.
-
-    Raises
-    ------
-    SchemaError
-        At the first line that is not UTF-8, not JSON, or not a JSON object, naming it.
-    """
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise SchemaError(
-                    f"is not valid UTF-8 ({err.reason} at byte {err.start + 1} of the line).",
-                    file=str(path),
-                    row=number,
-                    hint="Save the file as UTF-8.",
-                ) from err
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise SchemaError(
-                    f"is not valid JSON ({err.msg} at character {err.colno}).",
-                    file=str(path),
-                    row=number,
-                    hint="Each line of a JSON Lines file must be one JSON object.",
-                ) from err
-            if not isinstance(record, dict):
-                raise SchemaError(
-                    f"holds a JSON {type(record).__name__}, expected an object with named fields.",
-                    file=str(path),
-                    row=number,
-                    hint='Write each row as {"id": ..., "kind": ..., ...}.',
-                )
-            yield number, record
-
-
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    rows: list[int] = []
-    records: list[dict] = []
-    for number, record in iter_json_lines(path):
-        rows.append(number)
-        records.append(record)
-    frame = pd.DataFrame.from_records(records)
-    frame[ROW_COLUMN] = pd.Series(rows, dtype="int64")
-    return frame

@@ -8,11 +8,16 @@ anywidget module, ``static/graph_view.js``) copies the node's id into ``selected
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import anywidget
+import ipywidgets as widgets
 import traitlets
 
-__all__ = ["GraphView"]
+if TYPE_CHECKING:
+    from ..knowledge_graph import KnowledgeGraph
+
+__all__ = ["GraphView", "show_graph"]
 
 
 class GraphView(anywidget.AnyWidget):
@@ -29,3 +34,20 @@ class GraphView(anywidget.AnyWidget):
     _esm = Path(__file__).resolve().parents[1] / "static" / "graph_view.js"
     value = traitlets.Unicode("").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+
+
+def show_graph(kg: KnowledgeGraph, entity_id: str, **kwargs: Any) -> widgets.HTML:
+    """Return the neighborhood graph of ``entity_id`` as an ``ipywidgets.HTML``.
+
+    Handy to place a graph inside your own widget layout; keyword arguments go to
+    :meth:`KnowledgeGraph.graph <explorer.KnowledgeGraph.graph>`.
+
+    Examples
+    --------
+    >>> import explorer
+    >>> kg = explorer.load("data/example")
+    >>> pane = show_graph(kg, kg.find("logit weight analysis").iloc[0]["id"], hops=2)
+    >>> pane.value.startswith("<iframe srcdoc=")
+    True
+    """
+    return widgets.HTML(kg.graph(entity_id, **kwargs)._repr_html_())

@@ -1,0 +1,492 @@
+"""Label and explain candidate pairs: two entities near in meaning with no typed edge.
+
+:class:`PairTexts` reads the two texts of each pair and applies these rules in order;
+the first that applies gives the label and the reason:
+
+1. **Nothing to compare** -> ``candidate edge``. Either text blank (empty or spaces):
+   "no text to compare". Either text without one informative word (a lone stop word,
+   punctuation only): "too little text to compare".
+2. **Duplicate**: equal after :func:`normalize_text` (NFKC, casefold, brackets, quotes
+   and punctuation removed, spaces collapsed), whatever the cosine.
+3. **Numbers differ** -> ``candidate edge``, e.g. "numbers differ: 2010 | 2017". The
+   numbers are every run of digits (years, doses, the 2 of BRCA2) compared as multisets;
+   texts about different numbers are never duplicates.
+4. **Possible contradiction**: worded nearly alike -- lexical ratio >=
+   :data:`CONTRADICTION_RATIO`, or at most :data:`MAX_OTHER_DIFFERING` differing word
+   besides the ones below and inflections (same first 4 letters) -- and the differing
+   words hold a negation (:data:`NEGATIONS`) on one side only, or two opposite words, one
+   on each side (:data:`OPPOSITES`, e.g. decreases | increases, plus a word and its
+   un-/non-/in-/im-/anti- form, pro-/anti-, hyper-/hypo-, over-/under-, up-/down-).
+5. **Possible duplicate**: lexical ratio >= :data:`DUPLICATE_RATIO` and cosine >=
+   :data:`DUPLICATE_COSINE`.
+6. Otherwise **candidate edge**.
+
+*Words* are the normalised text split on spaces; *informative* words are those not in
+:data:`STOP_WORDS` (negations and direction words are never stop words). ``shared`` and
+``differs`` list informative words, rarest first among the texts read so far (ties in
+order of first appearance). The *lexical ratio* is rapidfuzz ``fuzz.ratio`` / 100 of the
+normalised texts cut to their first :data:`MAX_RATIO_CHARS` characters (word order counts,
+so "A causes B" is not "B causes A"). It is computed only where it can matter: cosine >=
+:data:`RATIO_MIN_COSINE`, Jaccard of the informative words >= :data:`RATIO_MIN_JACCARD`,
+or an opposite difference; elsewhere it is NaN (1.0 for duplicates). A NaN cosine never
+reaches :data:`DUPLICATE_COSINE`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from rapidfuzz import fuzz, process
+
+from explorer.errors import ParameterError
+
+__all__ = [
+    "CANDIDATE_EDGE", "DUPLICATE", "LABELS", "POSSIBLE_CONTRADICTION", "POSSIBLE_DUPLICATE",
+    "SUGGESTED_RELATION", "PairTexts", "normalize_text",
+]
+
+DUPLICATE = "duplicate"
+POSSIBLE_DUPLICATE = "possible duplicate"
+POSSIBLE_CONTRADICTION = "possible contradiction"
+CANDIDATE_EDGE = "candidate edge"
+LABELS = (DUPLICATE, POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE, CANDIDATE_EDGE)
+SUGGESTED_RELATION = {
+    POSSIBLE_CONTRADICTION: "contradicts", DUPLICATE: "same_as",
+    POSSIBLE_DUPLICATE: "same_as", CANDIDATE_EDGE: "associated_with",
+}
+COLUMNS = ["label", "reason", "shared", "differs", "lexical_ratio", "numbers_differ", "opposite"]
+
+DUPLICATE_RATIO = 0.90  #: rule 5, lexical ratio
+DUPLICATE_COSINE = 0.90  #: rule 5, cosine
+CONTRADICTION_RATIO = 0.80  #: rule 4, lexical ratio that counts as "worded nearly alike"
+MAX_OTHER_DIFFERING = 1  #: rule 4, other differing words that still count as nearly alike
+RATIO_MIN_COSINE = 0.80  #: the lexical ratio is computed from this cosine up ...
+RATIO_MIN_JACCARD = 0.5  #: ... or from this share of informative words in common
+MAX_RATIO_CHARS = 2000  #: the lexical ratio compares this many characters of each text
+MAX_SHARED = 8  #: words shown in ``shared``
+MAX_DIFFERS = 6  #: words shown on each side of ``differs``
+_FEW = 12  # rule 4 counts the other differing words only up to this many in all
+
+NEGATIONS = frozenset(
+    "not no never nor neither none nothing without lack lacks lacked lacking absence absent"
+    " fail fails failed failing cannot cant dont doesnt didnt isnt arent wasnt werent wont"
+    " hasnt havent hadnt shouldnt wouldnt couldnt non unable".split()
+)
+_PAIRS = (
+    "increase decrease|increases decreases|increased decreased|increasing decreasing|"
+    "increase reduce|increases reduces|increased reduced|increasing reducing|"
+    "higher lower|high low|more less|more fewer|most least|greater smaller|greater lesser|"
+    "larger smaller|bigger smaller|promote inhibit|promotes inhibits|promoted inhibited|"
+    "promoting inhibiting|promotion inhibition|activate suppress|activates suppresses|"
+    "activated suppressed|activating suppressing|activate inhibit|activates inhibits|"
+    "activated inhibited|activating inhibiting|activation inhibition|activation suppression|"
+    "activator inhibitor|activators inhibitors|stimulate inhibit|stimulates inhibits|"
+    "stimulated inhibited|stimulation inhibition|improve worsen|improves worsens|"
+    "improved worsened|improving worsening|improvement worsening|raise lower|raises lowers|"
+    "raised lowered|raising lowering|enhance reduce|enhances reduces|enhanced reduced|"
+    "enhancing reducing|enhance impair|enhances impairs|enhanced impaired|"
+    "upregulate downregulate|upregulates downregulates|upregulated downregulated|"
+    "upregulation downregulation|induce repress|induces represses|induced repressed|"
+    "induction repression|positive negative|positively negatively|gain loss|gains losses|"
+    "up down|above below|over under|elevated reduced|elevated decreased|elevated lowered|"
+    "accelerate slow|accelerates slows|accelerated slowed|faster slower|strong weak|"
+    "stronger weaker|strongly weakly|longer shorter|earlier later|present absent|"
+    "presence absence|sensitive resistant|sensitivity resistance|agonist antagonist|"
+    "agonists antagonists|maximum minimum|always never|all none|better worse|best worst|"
+    "superior inferior|success failure|benefit harm|beneficial harmful|< >|≤ ≥"
+)
+OPPOSITES: dict[str, frozenset[str]] = {}
+for _pair in _PAIRS.split("|"):
+    _a, _b = _pair.split()
+    OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
+    OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
+#: A word and its prefixed form are opposites when what follows the prefix has 4+ letters.
+PREFIX_OPPOSITES = (
+    ("", "un"), ("", "non"), ("", "in"), ("", "im"), ("", "anti"), ("pro", "anti"),
+    ("hyper", "hypo"), ("over", "under"), ("up", "down"),
+)
+_EMPTY_PREFIXED = tuple(q for p, q in PREFIX_OPPOSITES if not p)
+_PREFIXES = tuple({x for pq in PREFIX_OPPOSITES for x in pq if x})
+STOP_WORDS = frozenset(
+    "a an the and or but if then than that this these those it its itself of in on at to for"
+    " with by from as into onto upon via is are was were be been being am do does did doing"
+    " done has have had having can could may might will would should shall must also both"
+    " each such there here so very too between among during after before about through"
+    " within across per vs versus i you he she we they me him her us them my your his our"
+    " their which who whom whose what when where while how why other another some any only"
+    " same own just because since whether either et al eg ie etc".split()
+) - NEGATIONS - OPPOSITES.keys()
+
+_QUOTES = "'\"`´‘’‚‛“”„‟′″‹›«»ʼ"
+_QUOTE_RE = re.compile(f"[{_QUOTES}]")
+_THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")
+_PUNCT = re.compile(r"[^\w\s.<>=+%±≤≥]")
+_STRAY_DOT = re.compile(r"\.(?:(?!\d)|(?<!\d\.))")  # a dot not between two digits
+_KEEP = set(range(48, 58)) | set(range(97, 123)) | {ord(c) for c in " \n.<>=+%"}
+_ASCII_PUNCT = bytes(c if c in _KEEP or c > 127 else 32 for c in range(256))
+_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+_OK, _LITTLE, _BLANK = 0, 1, 2  # a pair takes the worse of its two
+
+
+def normalize_text(text: str) -> str:
+    """The text as rules 2-5 compare it.
+
+    Unicode NFKC (full-width letters, ligatures), casefold; quotes and apostrophes
+    dropped (``don't`` -> ``dont``); brackets and other punctuation turned into spaces,
+    keeping the words inside; a decimal point between digits and the signs ``< > = + %
+    ± ≤ ≥`` kept; ``1,000`` -> ``1000``; runs of spaces collapsed.
+
+    Examples
+    --------
+    >>> normalize_text("“[Brackets] around ﬁve  Ｗｏｒｄｓ” don't, p < 0.05.")
+    'brackets around five words dont p < 0.05'
+    """
+    return _normalize_many([text])[0]
+
+
+def _normalize_many(texts: list[str]) -> list[str]:
+    """:func:`normalize_text` of each text, a few C-level passes over them all at once."""
+    texts = [t.replace("\n", " ") for t in texts]
+    out = [""] * len(texts)
+    for ascii_ in (True, False):
+        where = [k for k, t in enumerate(texts) if t.isascii() is ascii_]
+        if not where:
+            continue
+        if ascii_:
+            joined = "\n".join(texts[k] for k in where).lower()
+        else:
+            nfkc = (unicodedata.normalize("NFKC", texts[k]) for k in where)
+            joined = unicodedata.normalize("NFKC", "\n".join(nfkc).casefold())
+        if joined.isascii():
+            joined = joined.encode().translate(None, _QUOTES[:3].encode()).decode()
+            joined = _THOUSANDS.sub("", joined).encode().translate(_ASCII_PUNCT).decode()
+        else:
+            joined = _THOUSANDS.sub("", _QUOTE_RE.sub("", joined)).replace("_", " ")
+            joined = _PUNCT.sub(" ", joined)
+        for k, line in zip(where, _STRAY_DOT.sub(" ", joined).split("\n")):
+            out[k] = " ".join(line.split())
+    return out
+
+
+def _counterparts(word: str) -> set[str]:
+    """The words that are opposite to ``word`` (the dict, then the prefixes)."""
+    found = set(OPPOSITES.get(word, ()))
+    if len(word) >= 4:
+        found.update(q + word for q in _EMPTY_PREFIXED)
+    if word.startswith(_PREFIXES):
+        for p, q in PREFIX_OPPOSITES:
+            for x, y in ((p, q), (q, p)):
+                if x and word.startswith(x) and len(word) - len(x) >= 4:
+                    found.add(y + word[len(x):])
+    return found
+
+
+def _inflection(word: str, others: Sequence[str]) -> bool:
+    return len(word) >= 4 and any(word[:4] == o[:4] for o in others)
+
+
+class PairTexts:
+    """Each entity's text, read once (lazily, on first use in a pair), to label pairs.
+
+    Examples
+    --------
+    >>> texts = PairTexts.from_texts([
+    ...     "Pyridostatin decreases telomere fragility in BRCA2-deficient cells.",
+    ...     "Pyridostatin increases telomere fragility in BRCA2-deficient cells.",
+    ...     "[Pyridostatin] decreases telomere fragility in BRCA2 deficient cells",
+    ... ])
+    >>> out = texts.explain(np.array([0, 0]), np.array([1, 2]), np.array([0.97, 0.8]))
+    >>> out[["label", "reason", "differs"]].values.tolist()
+    [['possible contradiction', 'differs by direction: decreases | increases', \
+'decreases | increases'], ['duplicate', 'same text after normalisation', '']]
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        n = len(texts)
+        self._texts = texts
+        self._done = np.zeros(n, dtype=bool)
+        self._status = np.zeros(n, dtype=np.int8)
+        self._norm = np.full(n, "", dtype=object)
+        self._numbers = np.full(n, "", dtype=object)
+        self._hash = np.zeros((2, n), dtype=np.int64)  # of the normalised text, the numbers
+        self._entries: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, word ids)
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._df = np.zeros(0, dtype=np.int64)
+        self._marks = np.zeros((2, 0), dtype=bool)  # per word: negation, has an opposite
+        self._matrix: tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str]) -> PairTexts:
+        """Wrap the texts, in entity-position order; missing values (None, NaN) are blank.
+
+        Examples
+        --------
+        >>> len(PairTexts.from_texts(["a claim", None]))
+        2
+        """
+        out = []
+        for pos, text in enumerate(texts):
+            if text is None or (isinstance(text, float) and text != text):
+                text = ""
+            if not isinstance(text, str):
+                raise ParameterError(
+                    f"texts must be strings (or None for no text); position {pos} holds a "
+                    f"{type(text).__name__}: {text!r}. Pass the entities' title or summary text."
+                )
+            out.append(text)
+        return cls(out)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def _read(self, positions: np.ndarray) -> None:
+        """Normalise, tokenise and count the texts at ``positions`` (all at once)."""
+        texts = [self._texts[p] for p in positions.tolist()]
+        norms = _normalize_many(texts)
+        lengths = [n.count(" ") + 1 if n else 0 for n in norms]
+        codes, uniques = pd.factorize(np.array(" ".join(norms).split(), dtype=object))
+        vocab, words, first_new = self._vocab, self._words, len(self._words)
+        ids = np.array([-1 if u in STOP_WORDS else vocab.setdefault(u, len(vocab))
+                        for u in uniques.tolist()], dtype=np.int64)
+        words.extend(list(vocab)[first_new:])
+        text_of = np.repeat(np.arange(len(texts)), lengths)
+        keep = ids[codes] >= 0 if len(codes) else np.zeros(0, dtype=bool)
+        key = np.unique(text_of[keep] * len(words) + ids[codes[keep]])
+        text_k, ids_k = np.divmod(key, max(len(words), 1))
+        self._entries.append((positions[text_k], ids_k))
+        self._df = np.concatenate([self._df, np.zeros(len(words) - first_new, np.int64)])
+        self._df += np.bincount(ids_k, minlength=len(words))
+        numbers: list[list[str]] = [[] for _ in texts]
+        digits = [_NUMBER.findall(u) for u in uniques.tolist()]
+        has = np.array([bool(d) for d in digits] or [False])[codes]
+        for t, c in zip(text_of[has].tolist(), codes[has].tolist()):
+            numbers[t].extend(digits[c])
+        blank = np.array([not t.strip() for t in texts], dtype=bool)
+        little = np.bincount(text_k, minlength=len(texts)) == 0
+        self._status[positions] = np.where(blank, _BLANK, np.where(little, _LITTLE, _OK))
+        self._norm[positions] = norms
+        self._numbers[positions] = [" ".join(sorted(n)) for n in numbers]
+        self._hash[0, positions] = [hash(n) for n in norms]
+        self._hash[1, positions] = [hash(n) for n in self._numbers[positions]]
+        marks = np.zeros((2, len(words)), dtype=bool)
+        marks[:, :first_new] = self._marks
+        for k in range(first_new, len(words)):
+            marks[0, k] = words[k] in NEGATIONS
+            for other in _counterparts(words[k]):
+                if other in vocab:
+                    marks[1, k] = marks[1, vocab[other]] = True
+        self._marks = marks
+        self._done[positions] = True
+        self._matrix = None
+
+    def _csr(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+        """Entities x words (columns rarest first); the words with ", " and with \\x01; marks."""
+        if self._matrix is None:
+            order = np.argsort(self._df, kind="stable")
+            rank = np.empty(len(order), dtype=np.int32)
+            rank[order] = np.arange(len(order), dtype=np.int32)
+            rows = np.concatenate([e[0] for e in self._entries])
+            cols = rank[np.concatenate([e[1] for e in self._entries])]
+            m = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)),
+                              shape=(len(self), len(order)))
+            m.sort_indices()
+            words = np.array(self._words, dtype=object)[order]
+            self._matrix = (m, np.stack([words + ", ", words + "\x01"]),
+                            words, self._marks[:, order])
+        return self._matrix
+
+    def explain(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) -> pd.DataFrame:
+        """Label and explain each pair (entity positions ``i[k]``, ``j[k]``).
+
+        Parameters
+        ----------
+        i, j
+            Entity positions (integers in ``[0, len(self))``), one pair per element.
+        cosine
+            The pairs' embedding cosine, same length (NaN allowed: never a duplicate).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per pair, in order, with columns ``label`` (categorical over
+            :data:`LABELS`), ``reason``, ``shared``, ``differs`` (``"a-only | b-only"``,
+            ``""`` when nothing differs), ``lexical_ratio``, ``numbers_differ``, ``opposite``.
+
+        Examples
+        --------
+        >>> texts = PairTexts.from_texts(["2010 general election", "2017 general election"])
+        >>> texts.explain([0], [1], [0.97]).iloc[0][["label", "reason", "shared"]].tolist()
+        ['candidate edge', 'numbers differ: 2010 | 2017', 'general, election']
+        """
+        i, j, cos = self._check(i, j, cosine)
+        if not len(i):
+            return pd.DataFrame({c: [] for c in COLUMNS}).astype(
+                {"label": pd.CategoricalDtype(LABELS), "lexical_ratio": float,
+                 "numbers_differ": bool, "opposite": bool})
+        need = np.zeros(len(self), dtype=bool)
+        need[i] = need[j] = True
+        need &= ~self._done
+        if need.any():
+            self._read(np.flatnonzero(need))
+        m, joins, words, (neg_col, opp_col) = self._csr()
+        a, b = m[i], m[j]
+        both = a.multiply(b).tocsr()
+        a_only, b_only = (a - both).tocsr(), (b - both).tocsr()
+        n_both, n_a, n_b = (np.diff(x.indptr) for x in (both, a_only, b_only))
+        neg_a, neg_b = _any_in(a_only, neg_col), _any_in(b_only, neg_col)
+        maybe = (neg_a != neg_b) | (_any_in(a_only, opp_col) & _any_in(b_only, opp_col))
+
+        status = np.maximum(self._status[i], self._status[j])
+        ok = status == _OK
+        same = self._hash[:, i] == self._hash[:, j]
+        dup = ok & same[0]
+        dup[dup] = self._norm[i[dup]] == self._norm[j[dup]]  # rule out hash collisions
+        numbers_differ = ~same[1]
+        numbers_differ[same[1]] = self._numbers[i[same[1]]] != self._numbers[j[same[1]]]
+        jaccard = n_both / np.maximum(n_both + n_a + n_b, 1)
+        ratio = np.where(dup, 1.0, np.nan)
+        todo = np.flatnonzero(
+            ok & ~dup & ((cos >= RATIO_MIN_COSINE) | (jaccard >= RATIO_MIN_JACCARD) | maybe)
+        )
+        if len(todo):
+            cut_a = [t[:MAX_RATIO_CHARS] for t in self._norm[i[todo]]]
+            cut_b = [t[:MAX_RATIO_CHARS] for t in self._norm[j[todo]]]
+            ratio[todo] = process.cpdist(
+                cut_a, cut_b, scorer=fuzz.ratio, workers=-1 if len(todo) > 20_000 else 1
+            ) / 100.0
+
+        label = np.full(len(i), CANDIDATE_EDGE, dtype=object)
+        reason = np.full(len(i), "related in meaning, worded differently", dtype=object)
+        reason[ok & (ratio >= DUPLICATE_RATIO)] = (
+            f"near-identical wording but cosine below {DUPLICATE_COSINE:.2f}"
+        )
+        opposite = np.zeros(len(i), dtype=bool)
+        marker = neg_col | opp_col
+        for k in np.flatnonzero(maybe).tolist():
+            ca, cb = _row(a_only, k), _row(b_only, k)
+            few = n_both[k] > 0 and len(ca) + len(cb) <= _FEW
+            found = _opposition(
+                words[ca[marker[ca]]].tolist(), words[cb[marker[cb]]].tolist(),
+                (words[ca].tolist(), words[cb].tolist()) if few else None, ratio[k],
+            )
+            if found is not None:
+                opposite[k] = True
+                if found[1] and ok[k] and not dup[k] and not numbers_differ[k]:
+                    label[k], reason[k] = POSSIBLE_CONTRADICTION, found[0]
+        near = ok & ~dup & ~numbers_differ & ~opposite
+        near &= (ratio >= DUPLICATE_RATIO) & (cos >= DUPLICATE_COSINE)
+        label[near] = POSSIBLE_DUPLICATE
+        reason[near] = [f"near-identical wording (ratio {r:.2f})" for r in ratio[near]]
+        rows = ok & ~dup & numbers_differ
+        reason[rows] = [_numbers_reason(x, y) for x, y in
+                        zip(self._numbers[i[rows]], self._numbers[j[rows]])]
+        label[dup], reason[dup] = DUPLICATE, "same text after normalisation"
+        reason[status == _LITTLE] = "too little text to compare"
+        reason[status == _BLANK] = "no text to compare"
+
+        differs = _join(a_only, joins, MAX_DIFFERS) + " | " + _join(b_only, joins, MAX_DIFFERS)
+        differs[(n_a == 0) & (n_b == 0)] = ""
+        return pd.DataFrame({
+            "label": pd.Categorical(label, categories=list(LABELS)),
+            "reason": reason,
+            "shared": _join(both, joins, MAX_SHARED),
+            "differs": differs,
+            "lexical_ratio": ratio,
+            "numbers_differ": numbers_differ,
+            "opposite": opposite,
+        }, columns=COLUMNS)
+
+    def _check(self, i: object, j: object, cosine: object) -> tuple[np.ndarray, ...]:
+        i, j = np.asarray(i), np.asarray(j)
+        cos = np.asarray(cosine, dtype=np.float64)
+        if not (i.ndim == j.ndim == cos.ndim == 1 and len(i) == len(j) == len(cos)):
+            raise ParameterError(
+                "i, j and cosine must be 1-D arrays of the same length (one element per "
+                f"pair); got shapes {i.shape}, {j.shape}, {cos.shape}. Pass the i, j and "
+                "cosine columns of the pairs frame."
+            )
+        for name, x in (("i", i), ("j", j)):
+            if len(x) and not np.issubdtype(x.dtype, np.integer):
+                raise ParameterError(
+                    f"{name} must hold integer entity positions; got dtype {x.dtype}. "
+                    "Pass positions, not ids (see the pairs frame's i and j columns)."
+                )
+            if len(x) and (x.min() < 0 or x.max() >= len(self)):
+                raise ParameterError(
+                    f"{name} must be entity positions in [0, {len(self)}); got values from "
+                    f"{x.min()} to {x.max()}. Build PairTexts from all the entities' texts."
+                )
+        return i.astype(np.int64), j.astype(np.int64), cos
+
+
+def _row(m: sp.csr_matrix, k: int) -> np.ndarray:
+    return m.indices[m.indptr[k]:m.indptr[k + 1]]
+
+
+def _any_in(m: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
+    """Per row: does it hold any of the marked columns?"""
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    return np.bincount(rows[columns[m.indices]], minlength=m.shape[0]) > 0
+
+
+def _join(m: sp.csr_matrix, joins: np.ndarray, limit: int) -> np.ndarray:
+    """Per row, its first ``limit`` words joined with ", " (in one join and one split).
+
+    ``joins[0]`` holds each column's word followed by ", ", ``joins[1]`` by a \\x01, which
+    :func:`normalize_text` never leaves in a word.
+    """
+    count = np.diff(m.indptr)
+    kept = np.minimum(count, limit)
+    place = np.arange(len(m.indices)) - np.repeat(m.indptr[:-1], count)
+    keep = place < limit
+    last = (place == np.repeat(kept - 1, count))[keep]
+    out = np.full(m.shape[0], "", dtype=object)
+    if keep.any():
+        parts = np.where(last, joins[1][m.indices[keep]], joins[0][m.indices[keep]])
+        out[kept > 0] = "".join(parts.tolist()).split("\x01")[:-1]
+    return out
+
+
+def _opposition(
+    a_marks: list[str], b_marks: list[str], few: tuple[list[str], list[str]] | None,
+    ratio: float,
+) -> tuple[str, bool] | None:
+    """Rule 4 for one pair: the reason and whether the texts are nearly alike.
+
+    ``a_marks`` and ``b_marks`` are the differing negations and opposable words of each
+    side; ``few`` all the differing words when they are few (else None). None when the
+    difference is not opposite.
+    """
+    b_set = set(b_marks)
+    pairs = [(w, v) for w in a_marks for v in sorted(_counterparts(w) & b_set)]
+    neg_a = [w for w in a_marks if w in NEGATIONS]
+    neg_b = [w for w in b_marks if w in NEGATIONS]
+    if pairs:
+        reason = "differs by direction: {} | {}".format(*pairs[0])
+    elif bool(neg_a) != bool(neg_b):
+        reason = "differs by negation: " + ", ".join(neg_a or neg_b)
+    else:
+        return None
+    near = bool(ratio >= CONTRADICTION_RATIO)
+    if not near and few is not None:
+        marks = NEGATIONS.union(*pairs)
+        a_all, b_all = few
+        other = [w for w in a_all if w not in marks and not _inflection(w, b_all)]
+        other += [w for w in b_all if w not in marks and not _inflection(w, a_all)]
+        near = len(other) <= MAX_OTHER_DIFFERING
+    return reason, near
+
+
+def _numbers_reason(a: str, b: str) -> str:
+    """ "numbers differ: <a-only numbers> | <b-only numbers>" (multisets; "none" if none)."""
+    if " " in a or " " in b:
+        ca, cb = Counter(a.split()), Counter(b.split())
+        a, b = " ".join((ca - cb).elements()), " ".join((cb - ca).elements())
+    return f"numbers differ: {a or 'none'} | {b or 'none'}"

@@ -1,0 +1,214 @@
+"""What the Spark executors run: pandas in, pandas out, the local engine's own functions.
+
+Each function here is the body of one ``mapInPandas`` or ``applyInPandas`` step of
+:func:`explorer.scale.spark.spark_candidates`. None imports pyspark, so each is tested
+on plain frames, and each calls the very function the local engine calls:
+
+* :func:`embed_batches`: :func:`~explorer.analysis.texts.entity_texts`, then
+  :func:`~explorer.analysis.embedding.embed`, then the index's
+  :func:`~explorer.analysis.vectors.normalized`: the local vectors, bit for bit;
+* :func:`pack_block` / :func:`block_pair`: one block of unit vectors as one row, and
+  :func:`~explorer.analysis.engines.exact.block_pairs` over two such rows;
+* :func:`explain_batches`: :func:`~explorer.analysis.candidates.explain_pairs` over
+  a batch of pairs, with the batch's texts and the graph's IDF.
+
+Vectors travel as raw float32 bytes (``binary`` columns): compact in Arrow, no
+per-element boxing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.embedders.protocol import Embedder
+from ..analysis.embedders.registry import get_embedder
+from ..analysis.embedding import embed
+from ..analysis.engines.exact import block_pairs
+from ..analysis.lexical import LexicalScorer, combined_score
+from ..analysis.pair_labels import PairTexts
+from ..analysis.texts import entity_texts
+from ..analysis.vectors import normalized
+from .idf import batch_scorer
+
+__all__ = [
+    "BLOCK_SCHEMA", "EMBED_SCHEMA", "EXPLAINED_SCHEMA", "PAIR_SCHEMA", "BatchSimilarity",
+    "block_pair", "embed_batches", "explain_batches", "pack_block", "rank_batches",
+]
+
+EMBED_SCHEMA = "pos long, text string, vec binary"
+RANK_SCHEMA = "pos long, rank long, vec binary"
+BLOCK_SCHEMA = "block long, pos binary, vec binary"
+PAIR_SCHEMA = "i long, j long, cosine float"
+EXPLAINED_SCHEMA = (
+    "i long, j long, label string, score double, cosine double, lexical double, "
+    "shared string, differs string, reason string, relation string"
+)
+TEXT_FIELDS = ("title", "summary")
+
+
+def embed_batches(
+    batches: Iterator[pd.DataFrame], embedder: str | Embedder
+) -> Iterator[pd.DataFrame]:
+    """Each entity's text and unit vector (``None`` for no text or a zero vector).
+
+    Parameters
+    ----------
+    batches
+        Frames with ``pos, title, summary``.
+    embedder
+        A built-in name or an :class:`~explorer.analysis.embedders.protocol.Embedder`.
+
+    Raises
+    ------
+    EmbeddingError
+        The embedder returned NaN or infinite values, or the wrong shape.
+
+    Examples
+    --------
+    >>> batch = pd.DataFrame({"pos": [0, 1], "title": ["Sleep aids memory", ""],
+    ...                       "summary": ["In mice.", None]})
+    >>> out = next(embed_batches(iter([batch]), "tfidf"))
+    >>> out["text"].tolist(), [v is None for v in out["vec"]], len(out["vec"][0]) // 4
+    (['Sleep aids memory. In mice.', ''], [False, True], 512)
+    """
+    model = get_embedder(embedder)
+    for batch in batches:
+        texts = list(entity_texts(batch, fields=TEXT_FIELDS))
+        vectors, nonzero = normalized(embed(texts, model, progress=False).vectors, copy=False)
+        vec = np.full(len(texts), None, dtype=object)
+        vec[nonzero] = [row.tobytes() for row in vectors[nonzero]]
+        yield pd.DataFrame({"pos": batch["pos"].to_numpy(np.int64), "text": texts, "vec": vec})
+
+
+def rank_batches(batches: Iterator[pd.DataFrame], without: np.ndarray) -> Iterator[pd.DataFrame]:
+    """Each vector's rank among the entities that have one (``pos`` minus those before it).
+
+    ``without`` holds the sorted positions of the entities without a vector; the ranks
+    are then the positions the local engine searches over (it drops those rows too), so
+    both cut the matrix into the same blocks.
+
+    Examples
+    --------
+    >>> batch = pd.DataFrame({"pos": [0, 2, 5], "vec": [b"", b"", b""]})
+    >>> next(rank_batches(iter([batch]), np.array([1, 3])))["rank"].tolist()
+    [0, 1, 3]
+    """
+    for batch in batches:
+        pos = batch["pos"].to_numpy(np.int64)
+        rank = pos - np.searchsorted(without, pos)
+        yield pd.DataFrame({"pos": pos, "rank": rank, "vec": batch["vec"]})
+
+
+def pack_block(group: pd.DataFrame, block_size: int) -> pd.DataFrame:
+    """One block's vectors as one row: positions (int64 bytes) and vectors in rank order.
+
+    Examples
+    --------
+    >>> group = pd.DataFrame({"rank": [5, 4], "pos": [9, 7],
+    ...                       "vec": [np.float32([0, 1]).tobytes(), np.float32([1, 0]).tobytes()]})
+    >>> row = pack_block(group, 4).iloc[0]
+    >>> int(row["block"]), np.frombuffer(row["pos"], np.int64).tolist()
+    (1, [7, 9])
+    >>> np.frombuffer(row["vec"], np.float32).tolist()
+    [1.0, 0.0, 0.0, 1.0]
+    """
+    group = group.sort_values("rank")
+    block = int(group["rank"].iloc[0]) // block_size
+    return pd.DataFrame({
+        "block": [block],
+        "pos": [group["pos"].to_numpy(np.int64).tobytes()],
+        "vec": [b"".join(group["vec"].tolist())],
+    })
+
+
+def _unpack(pos: bytes, vec: bytes, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    positions = np.frombuffer(pos, dtype=np.int64)
+    return positions, np.frombuffer(vec, dtype=np.float32).reshape(len(positions), dim)
+
+
+def block_pair(group: pd.DataFrame, dim: int, threshold: float) -> pd.DataFrame:
+    """Every pair above ``threshold`` between the one or two blocks of a task.
+
+    ``group`` has the rows of one block pair: ``block, pos, vec`` for each of its blocks
+    (one row for a block paired with itself). The pairs come out as entity positions
+    ``i < j`` (blocks hold ascending positions and the lower block comes first).
+
+    Examples
+    --------
+    >>> x = np.float32([[1, 0], [0.8, 0.6], [0, 1]])
+    >>> group = pd.DataFrame({"block": [0], "pos": [np.int64([2, 5, 8]).tobytes()],
+    ...                       "vec": [x.tobytes()]})
+    >>> block_pair(group, 2, 0.5)[["i", "j"]].values.tolist()
+    [[2, 5], [5, 8]]
+    """
+    group = group.sort_values("block")
+    first, last = group.iloc[0], group.iloc[-1]
+    pos_a, rows = _unpack(first["pos"], first["vec"], dim)
+    pos_b, cols = _unpack(last["pos"], last["vec"], dim)
+    r, c, cosine = block_pairs(rows, cols, threshold, diagonal=len(group) == 1)
+    return pd.DataFrame({"i": pos_a[r], "j": pos_b[c], "cosine": cosine.astype(np.float32)})
+
+
+@dataclass
+class BatchSimilarity:
+    """The state :func:`~explorer.analysis.candidates.explain_pairs` reads, for one batch.
+
+    The batch's texts, and a scorer with the graph's IDF.
+    """
+
+    pair_texts: PairTexts
+    lexical: LexicalScorer
+
+    def score(self, cosine: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """The ranking score, as :meth:`GraphSimilarity.score` computes it."""
+        return combined_score(np.asarray(cosine, dtype=np.float32), lexical)
+
+
+def explain_batches(
+    batches: Iterator[pd.DataFrame], idf: Mapping[str, float] | Any
+) -> Iterator[pd.DataFrame]:
+    """Label, reason, shared and differing words, lexical similarity and score of pairs.
+
+    Each batch (``i, j, cosine, text_i, text_j``) is explained by the local engine's
+    :func:`~explorer.analysis.candidates.explain_pairs`, over the batch's texts (in entity
+    order) and the graph's IDF (``idf``: a mapping word -> IDF, or a Spark broadcast of
+    one; :mod:`explorer.scale.idf`). Labels, cosines and scores do not depend on the
+    batch; one thing does, as the documentation says: ``shared`` and ``differs`` list
+    words rarest first *among the batch's texts* (the local engine: among the texts of
+    every pair), so the words kept when a list is cut, and which of several opposite
+    words a reason names, may differ.
+
+    Examples
+    --------
+    >>> batch = pd.DataFrame({"i": [3], "j": [8], "cosine": [0.97],
+    ...                       "text_i": ["Sleep aids memory"], "text_j": ["Sleep aids memory."]})
+    >>> idf = {"sleep": 1.5, "aids": 1.2, "memory": 1.7}
+    >>> out = next(explain_batches(iter([batch]), idf))
+    >>> out[["i", "j", "label", "score", "relation"]].values.tolist()
+    [[3, 8, 'duplicate', 1.0, 'same_as']]
+    """
+    from ..analysis.candidates import explain_pairs
+
+    table = getattr(idf, "value", idf)  # a broadcast is read on the executor
+    for batch in batches:
+        i, j = batch["i"].to_numpy(np.int64), batch["j"].to_numpy(np.int64)
+        ends = np.concatenate([i, j])
+        texts = np.concatenate([batch["text_i"].to_numpy(object),
+                                batch["text_j"].to_numpy(object)])
+        order = np.argsort(ends, kind="stable")
+        unique, first = np.unique(ends[order], return_index=True)
+        batch_texts = ["" if t is None else str(t) for t in texts[order][first]]
+        state = BatchSimilarity(PairTexts.from_texts(batch_texts),
+                                batch_scorer(batch_texts, table))
+        li, lj = np.searchsorted(unique, i), np.searchsorted(unique, j)
+        cosine = batch["cosine"].to_numpy(np.float32)
+        why = explain_pairs(state, li, lj, cosine)  # type: ignore[arg-type]
+        why["label"] = why["label"].astype(str)
+        why.insert(0, "j", j)
+        why.insert(0, "i", i)
+        yield why
