@@ -6,8 +6,9 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/make_synth_texts.py --check    # fails if it is out of date
 
 Reads ``data/scifact/entities.parquet`` and ``edges.parquet`` and writes
-``explorer/testing/texts/scifact.jsonl.xz``: xz'd JSON lines (the same input gives
-the same bytes), one line per source text, in the order of the SciFact files:
+``explorer/testing/texts/scifact.jsonl.xz``: xz'd JSON lines (the same input gives the same
+text, and with the same liblzma the same bytes), one line per source text, in the order of
+the SciFact files:
 
 - ``{"kind": "paper", "title": "...", "sentences": [...]}`` for a paper: its title (``null``
   when shorter than three words) and the whole sentences of its abstract opening;
@@ -83,10 +84,14 @@ def records(source: Path) -> list[dict[str, object]]:
     return out
 
 
+def jsonl(rows: list[dict[str, object]]) -> str:
+    """The rows as JSON lines (compact, UTF-8 characters kept)."""
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+
+
 def encode(rows: list[dict[str, object]]) -> bytes:
-    """xz'd JSON lines, byte-identical for the same rows."""
-    text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
-    return lzma.compress(text.encode("utf-8"), preset=9 | lzma.PRESET_EXTREME)
+    """xz'd JSON lines: the same rows give the same bytes (with the same liblzma)."""
+    return lzma.compress(jsonl(rows).encode("utf-8"), preset=9 | lzma.PRESET_EXTREME)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,11 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=TARGET, help="file to write")
     parser.add_argument("--check", action="store_true", help="only check the file is current")
     args = parser.parse_args(argv)
-    data = encode(records(args.source))
-    if args.check:
-        current = args.out.read_bytes() if args.out.is_file() else b""
-        print(f"{args.out}: {'up to date' if current == data else 'OUT OF DATE'}")
-        return 0 if current == data else 1
+    rows = records(args.source)
+    if args.check:  # compare the text: another liblzma may compress it to other bytes
+        current = lzma.decompress(args.out.read_bytes()).decode() if args.out.is_file() else ""
+        fresh = current == jsonl(rows)
+        print(f"{args.out}: {'up to date' if fresh else 'OUT OF DATE'}")
+        return 0 if fresh else 1
+    data = encode(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     print(f"wrote {args.out} ({len(data):,} bytes)")

@@ -134,8 +134,11 @@ class CurationMethods:
 
     @property
     def decisions(self) -> pd.DataFrame:
-        """Every decision: ``id, kind, a, b, relation, note, by, at, score, model, label,
-        target, undone``."""
+        """Every decision, one row each.
+
+        Columns ``id, kind, a, b, relation, note, by, at, score, model, label, target,
+        undone``.
+        """
         store = self._open_store(create=False)
         if store is None:
             return pd.DataFrame(columns=["id", "kind", "a", "b", "relation", "note", "by",
@@ -145,8 +148,10 @@ class CurationMethods:
     # ---------------------------------------------------------------- aliases
     @property
     def aliases(self) -> dict[str, str]:
-        """Merged ids and the entity each one now is (from decisions, and from an
-        ``aliases`` column of an exported graph)."""
+        """Merged ids and the entity each one now is.
+
+        From the decisions, and from the ``aliases`` column of an exported graph.
+        """
         found: dict[str, str] = {}
         if ALIASES_COLUMN in self.entities.columns:
             for kept, listed in zip(self.entities["id"], self.entities[ALIASES_COLUMN],

@@ -109,7 +109,9 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         return text + (f"\n  curation: {curated}" if curated else "")
 
     def neighborhood(self, entity_id: str, **options: Any) -> pd.DataFrame:
-        """Typed neighbors ranked by edge count, by kind: see :func:`explorer.core.neighborhood.neighborhood`.
+        """Typed neighbors ranked by edge count, grouped by kind.
+
+        See :func:`explorer.core.neighborhood.neighborhood` for the parameters.
 
         Examples
         --------

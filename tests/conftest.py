@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from ci import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]

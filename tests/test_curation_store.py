@@ -551,7 +551,11 @@ def test_check_merge_refuses_itself_cycles_and_merged_ids() -> None:
     with pytest.raises(CurationError, match="already merged into 'c:1'. Merge 'c:1' instead"):
         check_merge(aliases, "c:4", "c:2")
     with pytest.raises(CurationError, match="'c:9' is not in the entities table"):
-        check_merge(aliases, "c:1", "c:9", ids={"c:1", "c:2"})
+        check_merge(aliases, "c:1", "c:9", ids={"c:1", "c:4"})
+    # with the current ids (merged ones gone): a merged keep resolves, a merged drop says so
+    assert check_merge(aliases, "c:2", "c:4", ids={"c:1", "c:4"}) == "c:1"
+    with pytest.raises(CurationError, match="already merged into 'c:1'"):
+        check_merge(aliases, "c:4", "c:3", ids={"c:1", "c:4"})
 
 
 def test_refused_merges_recorded_anyway_become_problems(graph, tmp_path: Path) -> None:

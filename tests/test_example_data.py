@@ -7,13 +7,13 @@ they hold the data to the page independently of the explorer's own code.
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
 from ci import unavailable
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from ci import unavailable
-
 from explorer.errors import SchemaError
-from explorer.importers.scifact import import_scifact
-from explorer.importers.scifact import ATTRIBUTION
+from explorer.importers.scifact import ATTRIBUTION, import_scifact
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"

@@ -62,9 +62,9 @@ def test_info_with_data(installed):
 def test_templates_and_scripts_ship_with_the_package(installed):
     page = Path(installed["cwd"]) / "page.html"
     code = (
-        "import explorer; kg = explorer.load(%r); c = kg.ids[0];"
+        f"import explorer; kg = explorer.load({str(EXAMPLE)!r}); c = kg.ids[0];"
         "print(len(kg.card(c, similar=False).to_html()));"
-        "kg.graph(c, include_similar=False).save(%r)" % (str(EXAMPLE), str(page))
+        f"kg.graph(c, include_similar=False).save({str(page)!r})"
     )
     result = run(installed, "-c", code)
     assert result.returncode == 0, result.stderr

@@ -319,11 +319,16 @@ def test_empty_required_value_is_a_row_defect(
     assert len(kg) + len(kg.edges) + len(problems) == 14  # nothing dropped without a line
 
 
-def test_empty_title_is_allowed_by_the_contract(tmp_path, tiny_entities, tiny_edges):
+def test_an_empty_title_is_a_row_defect(tmp_path, tiny_entities, tiny_edges):
     tiny_entities.loc[2, "title"] = " "
     tiny_entities.to_csv(tmp_path / "entities.csv", index=False)
     tiny_edges.to_csv(tmp_path / "edges.csv", index=False)
-    assert explorer.load(tmp_path).entity("f:1")["title"] == " "
+    with pytest.raises(explorer.SchemaError) as info:
+        explorer.load(tmp_path)
+    assert "entities.csv, row 4, column 'title'" in str(info.value)
+    kg = explorer.load(tmp_path, on_error="report")
+    assert "f:1" not in kg
+    assert [(p.row, p.column) for p in kg.report.problems][0] == (4, "title")
 
 
 def test_authors_list_literal_that_does_not_parse_is_a_row_defect(tmp_path, tiny_entities):

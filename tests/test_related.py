@@ -19,12 +19,14 @@ def twins() -> KnowledgeGraph:
         {
             "id": ["a", "b", "c", "d", "e"],
             "kind": ["claim", "finding", "claim", "claim", "note"],
-            "title": [text, text, text, "Vitamin D deficiency affects birth weight", ""],
-            "summary": ["", "", "", "", ""],
+            "title": ["A", "B", "C", "D", "E"],
+            "summary": [text, text, text, "Vitamin D deficiency affects birth weight", ""],
         }
     )
     edges = pd.DataFrame({"source": ["b"], "target": ["a"], "relation": ["supports"]})
-    return KnowledgeGraph.from_frames(entities, edges).set_embedder("wordllama")
+    # Only the summary is embedded, so "e" has no text to compare.
+    return KnowledgeGraph.from_frames(entities, edges).set_embedder("wordllama",
+                                                                      fields=["summary"])
 
 
 def test_similar_leaves_out_typed_neighbors_in_either_direction(twins):

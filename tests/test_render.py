@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from explorer.errors import ExplorerError, SchemaError, UnknownEntityError
 from explorer.views import page as render
 from explorer.views import vis_data
-from explorer.errors import ExplorerError, SchemaError, UnknownEntityError
 from explorer.views.page import NeighborhoodGraph, kind_colors, neighborhood_network
 
 HOSTILE = "<img src=x onerror=alert(1)>"

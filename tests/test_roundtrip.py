@@ -148,7 +148,7 @@ def graphs(draw) -> tuple[pd.DataFrame, pd.DataFrame]:
     entities = {
         "id": ids,
         "kind": draw(st.lists(LABEL, min_size=n, max_size=n)),
-        "title": draw(st.lists(TEXT, min_size=n, max_size=n)),
+        "title": draw(st.lists(TEXT.filter(lambda t: t.strip() != ""), min_size=n, max_size=n)),
     }
     for column in ("summary", "status"):
         values = optional(draw, n, st.one_of(st.none(), TEXT))

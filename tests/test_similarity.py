@@ -13,10 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from explorer.errors import EmbeddingError, ExplorerError, UnknownEntityError
 from explorer.analysis.index import SimilarityIndex
 from explorer.analysis.thresholds import check_min_cosine
-from explorer.errors import NotFittedError, ParameterError
+from explorer.errors import (
+    EmbeddingError,
+    ExplorerError,
+    NotFittedError,
+    ParameterError,
+    UnknownEntityError,
+)
 from explorer.views.histogram import plot_nearest_cosine_histogram
 
 N, DIM, N_PLANTED = 300, 24, 40

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import tomllib
+import lzma
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -12,13 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import tomllib
 
 import explorer
 import explorer.testing.synth as synth
 import explorer.testing.synth_render as synth_render
 from explorer.errors import ExplorerError
-from explorer.testing.synth_texts import OPPOSITES, load_pool
-from explorer.testing.synth_wording import NOTE_PREFIXES, QUALIFIERS, QUESTION_FORMS
 from explorer.testing.synth import (
     KIND_SHARES,
     MissingTextsError,
@@ -26,6 +25,8 @@ from explorer.testing.synth import (
     synthesize,
     write_synthetic,
 )
+from explorer.testing.synth_texts import OPPOSITES, load_pool
+from explorer.testing.synth_wording import NOTE_PREFIXES, QUALIFIERS, QUESTION_FORMS
 
 TEXTS = [
     "Aspirin reduces the risk of stroke in patients with atrial fibrillation.",
@@ -308,9 +309,10 @@ def test_the_package_file_is_up_to_date_with_data_scifact() -> None:
     spec = importlib.util.spec_from_file_location("make_synth_texts", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.encode(module.records(ROOT / "data" / "scifact")) == (
-        synth.DEFAULT_TEXTS.read_bytes()
-    ), "run: python benchmarks/make_synth_texts.py"
+    shipped = lzma.decompress(synth.DEFAULT_TEXTS.read_bytes()).decode("utf-8")
+    assert shipped == module.jsonl(module.records(ROOT / "data" / "scifact")), (
+        "run: python benchmarks/make_synth_texts.py"
+    )
 
 
 def test_missing_default_texts_say_what_to_do(tmp_path, monkeypatch) -> None:
@@ -338,7 +340,8 @@ def test_texts_are_mostly_distinct_with_a_few_close_neighbours() -> None:
     entities, _ = synthesize(3_000, seed=6)
     assert entities["title"].duplicated().mean() < 0.05
     vectors = embed(entity_texts(entities), "wordllama", progress=False).vectors
-    similar = np.triu(vectors @ vectors.T >= explorer.get_embedder("wordllama").default_min_cosine, 1)
+    threshold = explorer.get_embedder("wordllama").default_min_cosine
+    similar = np.triu(vectors @ vectors.T >= threshold, 1)
     per_entity = similar.sum() / len(entities)
     partners = similar.sum(0) + similar.sum(1)
     assert 1.5 < per_entity < 5.0

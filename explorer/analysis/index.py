@@ -21,8 +21,8 @@ from ..errors import EmbeddingError, NotFittedError, UnknownEntityError
 from ..suggest import closest
 from .engines.brute import brute_nearest, brute_pairs
 from .engines.exact import concat, exact_nearest, exact_pairs
-from .engines.frames import empty_ids_frame, pairs_frame
 from .engines.faiss_ivf import build_ivf, faiss_nearest, faiss_pairs
+from .engines.frames import empty_ids_frame, pairs_frame
 from .thresholds import DEFAULT_EXACT_MAX, DEFAULT_MIN_COSINE, Method, as_method, check_min_cosine
 from .vectors import normalized
 

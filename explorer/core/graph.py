@@ -113,8 +113,11 @@ class GraphCore:
         )
 
     def _rebuild(self, entities: pd.DataFrame, edges: pd.DataFrame) -> None:
-        """Take new frames whose edge ends are categorical over the entity ids (codes =
-        row positions), as the curation overlay gives them; rebuild what depends on them."""
+        """Take new frames and rebuild what depends on them.
+
+        The edge ends must be categorical over the entity ids (codes = row positions), as
+        the curation overlay gives them.
+        """
         self.entities = entities
         self.edges = edges
         self.source_codes = edges["source"].cat.codes.to_numpy().astype(np.int64)
@@ -133,7 +136,8 @@ class GraphCore:
 
     def __repr__(self) -> str:
         n, m = len(self.entities), len(self.edges)
-        head = f"{type(self).__name__}({n:,} entit{'y' if n == 1 else 'ies'}, {m:,} edge{'s' * (m != 1)})"
+        entities = f"{n:,} entit{'y' if n == 1 else 'ies'}"
+        head = f"{type(self).__name__}({entities}, {m:,} edge{'s' * (m != 1)})"
         return "\n".join(
             [
                 head,

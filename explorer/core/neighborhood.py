@@ -67,6 +67,8 @@ def neighborhood(
 
     Parameters
     ----------
+    graph
+        The graph.
     entity_id
         The focus entity.
     kinds, relations
@@ -136,7 +138,7 @@ def neighborhood(
         chosen.append(ranked)
     selected = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
 
-    relations_of, notes_of, directions_of = _edge_details(graph, 
+    relations_of, notes_of, directions_of = _edge_details(graph,
         position, selected, inverse, edge_ids
     )
     rows = neighbors[selected]

@@ -66,7 +66,7 @@ def check_merge(aliases: Mapping[str, str], keep: str, drop: str, *,
     """Refuse a merge that cannot be made; return the id ``drop`` would end up merged into.
 
     Call it before recording a merge, with the current :attr:`Overlay.aliases` (and the
-    entity ids, to refuse unknown ones).
+    current entity ids, to refuse unknown ones: merged ids resolve first).
 
     Examples
     --------
@@ -80,14 +80,14 @@ merged into 'c:1', so they are one entity; undo that merge first to reverse it.
     """
     if keep == drop:
         raise CurationError(f"Cannot merge {keep!r} into itself.")
-    for name in (keep, drop) if ids is not None else ():
-        if name not in ids:
-            raise CurationError(f"Cannot merge: {name!r} is not in the entities table.")
     if drop in aliases:
         final = _resolve(aliases, drop)
         raise CurationError(f"Cannot merge {drop!r}: it was already merged into {final!r}. "
                             f"Merge {final!r} instead, or undo that merge first.")
     final = _resolve(aliases, keep)
+    for name in (final, drop) if ids is not None else ():
+        if name not in ids:
+            raise CurationError(f"Cannot merge: {name!r} is not in the entities table.")
     if final == drop:
         raise CurationError(f"Cannot merge {drop!r} into {keep!r}: {keep!r} was already merged "
                             f"into {drop!r}, so they are one entity; undo that merge first to "

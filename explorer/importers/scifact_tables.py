@@ -61,6 +61,7 @@ EDGE_SCHEMA = pa.schema(
 def entity_table(
     claims: list[dict[str, Any]], corpus: dict[int, dict[str, Any]], summary_chars: int
 ) -> pa.Table:
+    """The entities table: one row per claim, then one per paper of the corpus."""
     rows: dict[str, list[Any]] = {name: [] for name in ENTITY_SCHEMA.names}
 
     def add(**values: Any) -> None:
@@ -101,6 +102,7 @@ def entity_table(
 def edge_table(
     claims: list[dict[str, Any]], corpus: dict[int, dict[str, Any]], note_chars: int
 ) -> pa.Table:
+    """The edges table: claim -> paper, one row per cited or evidence document."""
     rows: dict[str, list[Any]] = {name: [] for name in EDGE_SCHEMA.names}
     for claim in claims:
         for doc_id, relation, sentences in claim["edges"]:

@@ -219,7 +219,9 @@ def _validate_entities(frame: pd.DataFrame, mode: OnError) -> tuple[pd.DataFrame
         problems, kinds, "kind",
         "Give every entity a kind (claim, finding, method, question, paper, ...).",
     )
-    frame["title"] = as_text(frame["title"]).fillna("")
+    titles = as_text(frame["title"])
+    _add_blank(problems, titles, "title", "Give every entity a title: the text a curator reads.")
+    frame["title"] = titles.fillna("")
     for column in ("summary", "status"):
         frame[column] = as_text(frame[column]).fillna("") if column in frame else ""
     if "year" in frame:

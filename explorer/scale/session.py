@@ -222,13 +222,10 @@ def get_session(master: str = "local[2]") -> Any:
     from pyspark.sql import SparkSession
 
     with _LOCK:
-        if _alive(_SESSION):
-            if _SESSION.sparkContext.master == master:
-                return _SESSION
-            _SESSION.stop()
-            _SESSION = None
+        if _alive(_SESSION) and _SESSION.sparkContext.master == master:
+            return _SESSION
         active = SparkSession.getActiveSession()
-        if _alive(active):
+        if _alive(active) and active is not _SESSION:
             if active.sparkContext.master == master:
                 return active
             raise ParameterError(
@@ -237,7 +234,9 @@ def get_session(master: str = "local[2]") -> Any:
                 f"stop it first to use {master!r}."
             )
         check_java()
-        probe_master(master)
+        probe_master(master)  # before stopping the session we have: it may be right
+        if _alive(_SESSION):
+            _SESSION.stop()
         _SESSION = _start(master)
         return _SESSION
 

@@ -61,8 +61,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..progress import progress_bar
-from .synth_edges import Edges, extracted_from, note_codes, note_vocabulary, typed_edges
-from .synth_edges import unique_triples
+from .synth_edges import (
+    Edges,
+    extracted_from,
+    note_codes,
+    note_vocabulary,
+    typed_edges,
+    unique_triples,
+)
 from .synth_errors import MissingTextsError, SynthError
 from .synth_model import (
     KIND_SHARES,

@@ -44,8 +44,10 @@ __all__ = ["Edges", "extracted_from", "note_codes", "note_vocabulary", "typed_ed
 
 
 def extracted_from(kind: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Each entity's popularity within its kind, and the paper each non-paper comes from
-    (-1 for papers)."""
+    """Each entity's popularity within its kind, and the paper it comes from.
+
+    Returns the Zipf-like weights and, per entity, the row of its paper (-1 for papers).
+    """
     n = len(kind)
     fitness = np.empty(n)
     for i in range(len(KINDS)):
@@ -84,6 +86,7 @@ class Edges:
         self.local_keys = key[order]
 
     def usable(self, kinds: tuple[str, ...]) -> bool:
+        """Whether the graph has entities of one of ``kinds``."""
         return any(len(self.members[k]) for k in kinds)
 
     def _pick(self, kinds: tuple[str, ...], skew: float, count: int) -> np.ndarray:
@@ -206,8 +209,10 @@ def note_vocabulary() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def note_codes(rel: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
-    """For each edge of relation code ``rel``, its note in :func:`note_vocabulary` (share
-    ``share`` of the edges get one; 0 is the empty note)."""
+    """For each edge of relation code ``rel``, its note in :func:`note_vocabulary`.
+
+    A share ``share`` of the edges get one; the others get 0, the empty note.
+    """
     _, offsets, sizes = note_vocabulary()
     codes = np.zeros(len(rel), dtype=np.int64)
     noted = np.flatnonzero(rng.random(len(rel)) < share)

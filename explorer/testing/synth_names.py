@@ -8,7 +8,8 @@ Examples
 --------
 >>> base36(np.array([0, 35, 36, 1295])).to_pylist()
 ['0', 'z', '10', 'zz']
->>> slugs(pa.array(["Aspirin lowers the risk of stroke in adults", "¿¡", "Ça va, TNF-α?"])).to_pylist()
+>>> titles = pa.array(["Aspirin lowers the risk of stroke in adults", "¿¡", "Ça va, TNF-α?"])
+>>> slugs(titles).to_pylist()
 ['aspirin-lowers-the-risk-of-stroke', 'item', 'a-va-tnf']
 """
 

@@ -9,7 +9,8 @@ by others of their class (:func:`~explorer.testing.synth_texts.word_class`), twi
   replace the same words by the same words, so they stay alike, while two families built
   on the same pool sentence differ;
 - a *member* substitution, decided by a hash of ``(member, token)`` at the text's own rate,
-  and of at least one word: the small differences between paraphrases. Two recipes with the same keys render the
+  and of at least one word: the small differences between paraphrases. Two recipes with
+  the same keys render the
   same words: a planted near-duplicate is a copy of the recipe plus an edit (a word
   dropped, ``flip``: the first direction word swapped for its opposite).
 
@@ -71,10 +72,12 @@ def unit_hash(key: np.ndarray, salt: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Recipes:
-    """One row per text: see the module docstring. ``drop`` is the position of a token left
-    out (-1: none); ``lower`` lower-cases the first word; ``qualifier`` and ``end`` index the
-    ``extras`` strings of :func:`render` (``end`` -1: the final punctuation of the last pool
-    text used)."""
+    """Text recipes, one row per text (see the module docstring).
+
+    ``drop`` is the position of a token left out (-1: none; never the last); ``lower``
+    lower-cases the first word; ``qualifier`` and ``end`` index the ``extras`` strings of
+    :func:`render` (``end`` -1: the final punctuation of the last pool text used).
+    """
 
     a: np.ndarray
     ka: np.ndarray
@@ -129,9 +132,12 @@ def _pick(pool: TextPool, cls: np.ndarray, u: np.ndarray) -> np.ndarray:
 def render(
     pool: TextPool, recipes: Recipes, *, family_rate: float, extras: Sequence[str] = ("",)
 ) -> pa.Array:
-    """The text of each recipe (a string array). ``family_rate``: share of the replaceable
-    words every text of a family has replaced the same way; ``extras``: the qualifiers and
-    final punctuation the recipes refer to."""
+    """The text of each recipe, as a string array.
+
+    ``family_rate`` is the share of the replaceable words every text of a family has
+    replaced the same way; ``extras`` holds the qualifiers and final punctuation the
+    recipes refer to. Batches of texts are rendered on two threads.
+    """
     strings = pa.concat_arrays([pool.piece_strings, pa.array(list(extras), type=pa.string())])
     work = lambda lo: _render(  # noqa: E731
         pool, recipes.take(slice(lo, lo + _BATCH)), family_rate, strings)
@@ -143,8 +149,7 @@ def render(
 
 
 def _tokens(pool: TextPool, r: Recipes, family_rate: float) -> tuple[np.ndarray, ...]:
-    """Pool token and word (capitalised or not; -1: dropped) of each token of the texts,
-    and the text of each token."""
+    """Pool token, word (capitalised or not; -1: dropped) and text of each token."""
     tail = r.b >= 0
     b = np.where(tail, r.b, 0)
     tail_len = np.where(tail, pool.start[b + 1] - pool.start[b] - r.kb, 0)
@@ -190,9 +195,12 @@ def _tokens(pool: TextPool, r: Recipes, family_rate: float) -> tuple[np.ndarray,
 
 
 def _render(pool: TextPool, r: Recipes, family_rate: float, strings: pa.Array) -> pa.Array:
-    """Join the pieces of each text: per token its punctuation before (if any), its word
-    and its punctuation after (if any), the last of them with a space unless the token is
-    the text's last; then the qualifier and the final punctuation."""
+    """Join the pieces of each text.
+
+    Per token: its punctuation before (if any), its word and its punctuation after (if
+    any), the last of them with a space unless the token is the text's last; then the
+    qualifier and the final punctuation.
+    """
     m = len(r)
     tok, word, owner = _tokens(pool, r, family_rate)
     v2, na = 2 * pool.n_words, len(pool.affixes)

@@ -77,8 +77,8 @@ OPPOSITES: dict[str, str] = {
     "slows": "accelerates", "prevents": "causes", "protects": "predisposes",
 }
 #: Word classes, in the order tested: the first suffix rule that matches wins.
-CLASSES = ("number", "code", "hyphenated", "ing", "ed", "tion", "ity", "adjective", "ly",
-           "plural", "other")
+CLASSES = ("number", "numeric", "code", "hyphenated", "ing", "ed", "tion", "ity", "adjective",
+           "ly", "plural", "other")
 _SUFFIXES = (
     ("ing", ("ing",)),
     ("ed", ("ed",)),
@@ -141,8 +141,11 @@ class TextPool:
 
     @functools.cached_property
     def piece_strings(self) -> pa.Array:
-        """What rendered texts are joined from: :attr:`words`, the same followed by a space,
-        then :attr:`affixes` and the same followed by a space."""
+        """What rendered texts are joined from.
+
+        :attr:`words`, the same followed by a space, then :attr:`affixes` and the same
+        followed by a space.
+        """
         words, affixes = self.words.tolist(), self.affixes.tolist()
         spaced = [w + " " for w in words] + affixes + [a + " " for a in affixes]
         return pa.array(words + spaced, type=pa.string())
@@ -163,27 +166,30 @@ def word_class(word: str) -> int:
 
     Examples
     --------
-    >>> [CLASSES[word_class(w)] for w in ("12.5", "TNF-α", "dose-response", "binding")]
-    ['number', 'code', 'hyphenated', 'ing']
+    >>> [CLASSES[word_class(w)] for w in ("12.5", "20th", "TNF-α", "dose-response", "binding")]
+    ['number', 'numeric', 'code', 'hyphenated', 'ing']
     >>> word_class("the"), word_class("increases")
     (-1, -1)
     """
     if word in _STOP or word in OPPOSITES or not any(ch.isalnum() for ch in word):
         return -1
     if _NUMBER.fullmatch(word):
-        return 0
+        return CLASSES.index("number")
+    if word[0].isdigit():
+        return CLASSES.index("numeric")
     if any(ch.isupper() or ch.isdigit() for ch in word):
-        return 1
+        return CLASSES.index("code")
     if len(word) <= 2 or not word.isalpha() and "-" not in word:
         return -1
     if "-" in word:
-        return 2
-    for position, (_, endings) in enumerate(_SUFFIXES, start=3):
+        return CLASSES.index("hyphenated")
+    for name, endings in _SUFFIXES:
         if word.endswith(endings) and len(word) > 4:
-            return position
+            if name != "ly" or len(word) > 5 and word[-3] != "i":  # not family, early
+                return CLASSES.index(name)
     if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return 9
-    return 10
+        return CLASSES.index("plural")
+    return CLASSES.index("other")
 
 
 def _class_index(ids: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,6 +211,7 @@ def _build(texts: Sequence[str], groups: Sequence[int], titles: Sequence[int],
     cap: list[bool] = []
     start = [0]
     end: list[int] = []
+    seen: dict[str, tuple[int, int, int, bool]] = {}  # a token after the first of its text
     for text in texts:
         tokens = text.split()
         last = ""
@@ -213,14 +220,21 @@ def _build(texts: Sequence[str], groups: Sequence[int], titles: Sequence[int],
             if not tokens[-1]:
                 tokens.pop()
         for position, token in enumerate(tokens):
-            before, word, after = _cut(token)
-            upper = word[:1].isupper() and (word[1:].islower() or word == "A" and position == 0)
-            if upper:
-                word = word[0].lower() + word[1:]
-            core.append(vocabulary.setdefault(word, len(vocabulary)))
-            pre.append(affix.setdefault(before, len(affix)))
-            suf.append(affix.setdefault(after, len(affix)))
-            cap.append(upper)
+            cut = seen.get(token) if position else None
+            if cut is None:
+                before, word, after = _cut(token)
+                upper = word[:1].isupper() and (word[1:].islower() or word == "A" and not position)
+                if upper:
+                    word = word[0].lower() + word[1:]
+                cut = (vocabulary.setdefault(word, len(vocabulary)),
+                       affix.setdefault(before, len(affix)), affix.setdefault(after, len(affix)),
+                       upper)
+                if position:
+                    seen[token] = cut
+            core.append(cut[0])
+            pre.append(cut[1])
+            suf.append(cut[2])
+            cap.append(cut[3])
         start.append(len(core))
         end.append(affix.setdefault(last, len(affix)))
     for word in OPPOSITES.values():  # a contradiction may need a word the texts lack

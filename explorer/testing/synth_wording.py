@@ -15,10 +15,10 @@ paraphrases, texts of two families share few words, and the pool's sentences are
 without the graph filling up with near-copies as it grows.
 
 Planted on top, for quality benchmarks: :data:`DUPLICATE_SHARE` of the entities are a
-near-duplicate of another of their kind (same recipes, one word dropped or a qualifier
-changed), and :data:`CONTRADICTION_SHARE` of them restate a claim or finding with its first
-direction word swapped (``increases`` -> ``decreases``). Questions are phrased as questions
-and notes carry a short prefix.
+near-duplicate of another of their kind (same recipes; a third are exact copies, a third
+have a word dropped, a third another qualifier), and :data:`CONTRADICTION_SHARE` of them
+restate a claim or finding with its first direction word swapped (``increases`` ->
+``decreases``). Questions are phrased as questions and notes carry a short prefix.
 
 Examples
 --------
@@ -89,8 +89,11 @@ def _lengths(pool: TextPool, text: np.ndarray) -> np.ndarray:
 
 def _recipes(pool: TextPool, a: np.ndarray, partners: np.ndarray, join: float,
              rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """``(a, ka, b, kb)``: text ``a`` whole, or (share ``join``) its first half joined to the
-    second half of ``partners``."""
+    """Recipe columns ``(a, ka, b, kb)``.
+
+    Text ``a`` whole, or (share ``join``) its first half joined to the second half of
+    ``partners``.
+    """
     la, lb = _lengths(pool, a), _lengths(pool, partners)
     joined = (rng.random(len(a)) < join) & (la >= 2) & (partners != a)
     ka = np.where(joined, np.clip(la // 2 + rng.integers(-2, 3, len(a)), 1, la - 1), la)
@@ -127,12 +130,13 @@ def _same_source(pool: TextPool, text: np.ndarray, rng: np.random.Generator) -> 
 def entity_texts(
     pool: TextPool, kind: np.ndarray, kinds: tuple[str, ...], rng: np.random.Generator
 ) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Titles, summaries (``""`` for none) and id texts of entities of kind codes ``kind``
-    (indices in ``kinds``); see the module docstring. The id text is the title without
-    the wording added to questions and notes."""
+    """Titles, summaries (``""`` for none) and id texts of entities (see the module docstring).
+
+    ``kind`` holds kind codes, indices in ``kinds``. The id text is the title without the
+    wording added to questions and notes.
+    """
     n = len(kind)
     code = {k: i for i, k in enumerate(kinds)}
-    names = np.array(kinds, dtype=object)[kind]
     family = _families(n, rng)
     n_fam = int(family.max()) + 1
     statements, titles = pool.statements, pool.titles
@@ -150,7 +154,7 @@ def entity_texts(
     family_key = rng.integers(0, 1 << 62, n_fam)
 
     title_like = np.isin(kind, [code[k] for k in _TITLE_LIKE if k in code])
-    wants = rng.random(n) < np.vectorize(_SUMMARY_SHARE.get)(names).astype(float)
+    wants = rng.random(n) < np.array([_SUMMARY_SHARE.get(k, 0.5) for k in kinds])[kind]
     wants |= kind == code.get("paper", -1)
     # columns for every entity's title (rows 0..n-1) and summary (rows n..2n-1)
     pick = lambda x, y: np.where(title_like, x[family], y[family])  # noqa: E731
@@ -199,32 +203,37 @@ def _plant(cols: dict[str, np.ndarray], flip: np.ndarray, kind: np.ndarray, want
     n = len(kind)
     n_dup = int(round(DUPLICATE_SHARE * n))
     n_con = int(round(CONTRADICTION_SHARE * n))
+    # sources and targets of one kind: the first rows of the kind's shuffled rows
     order = rng.permutation(n)
-    sources, targets = order[:n_dup + n_con], order[n_dup + n_con: 2 * (n_dup + n_con)]
-    # a target must be of its source's kind: match them up kind by kind
-    sources = sources[np.argsort(kind[sources], kind="stable")]
-    targets = targets[np.argsort(kind[targets], kind="stable")]
-    same = kind[sources] == kind[targets]
-    sources, targets = sources[same], targets[same]
-    statement = np.isin(kind[sources], [code.get("claim", -1), code.get("finding", -1)])
-    contra = np.flatnonzero(statement)[:n_con]
-    if len(contra):  # a contradiction starts from a whole sentence with a direction word
-        directed = np.flatnonzero(np.bincount(
-            np.searchsorted(pool.start, np.flatnonzero(pool.opposite[pool.core] >= 0),
-                            side="right") - 1, minlength=pool.n_texts) > 0)
-        directed = np.intersect1d(directed, pool.statements)
-        if len(directed):
-            s = sources[contra]
-            cols["a"][s] = directed[rng.integers(0, len(directed), len(s))]
-            cols["ka"][s] = _lengths(pool, cols["a"][s])
-            cols["b"][s], cols["kb"][s], cols["drop"][s] = -1, 0, -1
-            flip[targets[contra]] = True
+    order = order[np.argsort(kind[order], kind="stable")]
+    counts = np.bincount(kind, minlength=len(code))
+    starts = np.cumsum(counts) - counts
+    share = counts / n
+    statement = [code[k] for k in ("claim", "finding") if k in code]
+    share_con = np.where(np.isin(np.arange(len(code)), statement), share, 0.0)
+    want = np.round(n_dup * share + n_con * share_con / max(share_con.sum(), 1e-12))
+    want = np.minimum(want.astype(np.int64), counts // 2)
+    sources = np.concatenate([order[s : s + w] for s, w in zip(starts, want, strict=True)])
+    targets = np.concatenate([order[s + w : s + 2 * w] for s, w in zip(starts, want, strict=True)])
+    contra = np.flatnonzero(np.isin(kind[sources], statement))[:n_con]
+    directed = np.unique(np.searchsorted(  # statements with a direction word
+        pool.start, np.flatnonzero(pool.opposite[pool.core] >= 0), side="right") - 1)
+    directed = np.intersect1d(directed, pool.statements)
+    if len(contra) and len(directed):  # a contradiction restates a whole directed sentence
+        s = sources[contra]
+        cols["a"][s] = directed[rng.integers(0, len(directed), len(s))]
+        cols["ka"][s] = _lengths(pool, cols["a"][s])
+        cols["b"][s], cols["kb"][s], cols["drop"][s] = -1, 0, -1
+        flip[targets[contra]] = True
     for rows_s, rows_t in ((sources, targets), (sources + n, targets + n)):
-        for name, values in cols.items():
+        for values in cols.values():
             values[rows_t] = values[rows_s]
     wants[targets] = wants[sources]
-    edit = ~flip[targets] & (rng.random(len(targets)) < 0.5)
-    length = cols["ka"][targets]
-    cols["drop"][targets[edit]] = np.where(length[edit] >= 4, length[edit] // 2, -1)
-    changed = targets[~flip[targets] & ~edit]
+    # the other targets: a third exact copies, a third with a word dropped, a third with
+    # another qualifier
+    edit = np.where(flip[targets], -1, rng.integers(0, 3, len(targets)))
+    dropped = targets[edit == 1]
+    length = cols["ka"][dropped]
+    cols["drop"][dropped] = np.where(length >= 4, length // 2, cols["drop"][dropped])
+    changed = targets[edit == 2]
     cols["qualifier"][changed] = rng.integers(1, len(QUALIFIERS) + 1, len(changed))

@@ -1,9 +1,10 @@
 r"""Draw a neighborhood as a self-contained, offline vis-network page (the pyvis adapter).
 
-This is the only module that imports pyvis (for its bundled vis-network, nothing else). The graph layer hands over two tidy frames
-(nodes and edges of a neighborhood); :func:`neighborhood_network` turns them into vis-network
-data (:mod:`explorer.views.vis_data`) wrapped in a :class:`NeighborhoodGraph`, which renders one HTML page that needs
-no network access and can be saved or shown inline in a notebook.
+This is the only module that imports pyvis (for its bundled vis-network, nothing else).
+The graph layer hands over two tidy frames (nodes and edges of a neighborhood);
+:func:`neighborhood_network` turns them into vis-network data (:mod:`explorer.views.vis_data`)
+wrapped in a :class:`NeighborhoodGraph`, which renders one HTML page that needs no network
+access and can be saved or shown inline in a notebook.
 
 Escaping, sink by sink
 ----------------------

@@ -29,6 +29,7 @@ MIN_SIZE, MAX_SIZE = 10.0, 36.0
 def node_data(
     row: dict[str, Any], node_id: str, kind: str, title: str, color: str, is_focus: bool
 ) -> dict[str, Any]:
+    """The vis-network dict of one node: label, plain-text tooltip, size, colour."""
     degree = int_of(row["degree"])
     hop = int_of(row["hop"])
     summary = shorten(text_of(row["summary"]), SUMMARY_MAX)
@@ -70,6 +71,7 @@ def node_data(
 def edge_data(
     row: dict[str, Any], number: int, source: str, target: str, rank: int
 ) -> dict[str, Any]:
+    """The vis-network dict of one edge: arrows, dashes, tooltip, curve for parallels."""
     relation = text_of(row["relation"]) or "related"
     similar = relation == SIMILAR_RELATION
     directed = not similar and not missing(row["directed"]) and bool(row["directed"])
@@ -108,6 +110,7 @@ def edge_data(
 
 
 def vis_options(seed: int, iterations: int) -> dict[str, Any]:
+    """The vis-network options: a seeded layout and physics that stops once settled."""
     return {
         "layout": {"randomSeed": seed, "improvedLayout": True},
         "physics": {

@@ -165,13 +165,14 @@ class Explorer(widgets.VBox):
         self._connect()
         self.live_search = LiveSearch(
             kg, self.search, self.match_note, self.matches, quietly=self._quietly,
-            delay=search_delay, limit=search_limit,
+            delay=search_delay, limit=search_limit, start=False,
         )
         self.search_warmer = self.live_search.warmer
         if entity_id is not None:
             self.focus(entity_id)
         else:
             self._show_empty()
+        self.live_search.start()  # after the first panes: they need the CPU more
 
     # ---------------------------------------------------------------- public
     @property

@@ -46,11 +46,13 @@ class LiveSearch:
         Jupyter kernel; otherwise each change searches at once).
     limit
         Matches listed.
+    start
+        Start building the index now; else at :meth:`start` or the first search.
 
     Attributes
     ----------
     warmer
-        The thread building the search index (started at once; a daemon).
+        The thread building the search index (a daemon).
 
     Examples
     --------
@@ -73,6 +75,7 @@ class LiveSearch:
         quietly: Callable[[], AbstractContextManager[Any]],
         delay: float = 0.25,
         limit: int = 10,
+        start: bool = True,
     ) -> None:
         self.kg, self.box, self.note, self.matches = kg, box, note, matches
         self._quietly = quietly
@@ -85,8 +88,14 @@ class LiveSearch:
         self.warmer = threading.Thread(
             target=self._warm, args=(kg.find,), name="explorer-search-index", daemon=True
         )
-        self.warmer.start()
+        if start:
+            self.start()
         box.observe(self._on_type, names="value")
+
+    def start(self) -> None:
+        """Start building the index in the background (once; later calls do nothing)."""
+        if self.warmer.ident is None:
+            self.warmer.start()
 
     def _warm(self, find: Callable[..., pd.DataFrame]) -> None:
         """Build the search index; then run the search that waited for it, if any."""
@@ -137,6 +146,7 @@ class LiveSearch:
     def _index_ready(self) -> bool:
         """Whether the index is built; if not, with a loop, run again once it is."""
         loop = _running_loop()
+        self.start()
         with self._state:
             if self._ready:
                 return True

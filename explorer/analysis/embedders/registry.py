@@ -26,7 +26,7 @@ def _builtin(name: EmbedderName) -> Embedder:
 
 
 def get_embedder(name: str | EmbedderName | Embedder = "wordllama") -> Embedder:
-    """Return the embedder called ``name``, or ``name`` itself if it can encode.
+    r"""Return the embedder called ``name``, or ``name`` itself if it can encode.
 
     Parameters
     ----------
@@ -52,7 +52,8 @@ def get_embedder(name: str | EmbedderName | Embedder = "wordllama") -> Embedder:
     >>> get_embedder("bert")
     Traceback (most recent call last):
     ...
-    explorer.errors.ParameterError: embedder must be one of 'wordllama', 'tfidf', 'minilm', or an object with an encode(texts) method; got 'bert'.
+    explorer.errors.ParameterError: embedder must be one of 'wordllama', 'tfidf', 'minilm', \
+or an object with an encode(texts) method; got 'bert'.
     """
     if not isinstance(name, str) and callable(getattr(name, "encode", None)):
         return name  # type: ignore[return-value]
