@@ -487,8 +487,9 @@ def test_no_decisions_changes_nothing_but_adds_the_provenance_columns(graph, db)
     overlay = apply_decisions(entities, edges, DecisionStore.open(db).active())
     pd.testing.assert_frame_equal(overlay.entities, entities)
     assert list(overlay.edges.columns) == list(edges.columns) + list(PROVENANCE_COLUMNS)
-    assert str(overlay.edges["curated_at"].dtype) == "datetime64[ns, UTC]"
-    assert str(overlay.edges["decision_id"].dtype) == "Int64"
+    assert str(overlay.edges["curated_at"].dtype) == "timestamp[ns, tz=UTC][pyarrow]"
+    assert str(overlay.edges["decision_id"].dtype) == "int64[pyarrow]"
+    assert str(overlay.edges["curated_by"].dtype) == "category"
     pd.testing.assert_frame_equal(overlay.edges[list(edges.columns)], edges)
 
 

@@ -245,7 +245,7 @@ def test_texts_are_distinct_even_beyond_the_pool() -> None:
     entities, _ = synthesize(5_000, seed=8, texts=texts)
     assert entities["title"].duplicated().mean() < 0.02
     used = entities.loc[entities["kind"].isin(["claim", "finding"]), "title"]
-    assert not used.isin(texts).all()
+    assert used.isin(texts).mean() < 0.2
 
 
 def test_questions_read_as_questions(graph) -> None:
@@ -254,8 +254,7 @@ def test_questions_read_as_questions(graph) -> None:
     assert questions.str.endswith("?").all()
     assert questions.map(lambda t: t.startswith(QUESTION_FORMS)).all()
     notes = entities.loc[entities["kind"] == "note", "title"]
-    assert notes.map(lambda t: t.startswith(NOTE_PREFIXES)).all()
-    assert notes.str.startswith(NOTE_PREFIXES[1:]).mean() > 0.5
+    assert 0.6 < notes.str.startswith(NOTE_PREFIXES[1:]).mean() < 0.95  # some unprefixed
 
 
 def test_texts_read_like_sentences(graph) -> None:

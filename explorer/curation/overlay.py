@@ -41,6 +41,8 @@ PROVENANCE_COLUMNS = ("curated_by", "curated_at", "curated_score", "curated_mode
 EDGE_KEY = ("source", "target", "relation", "note")
 POSITION = np.int32  # old -> new entity positions: 4-byte look-ups are 6x faster at 5M
 ARROW = pd.arrays.ArrowExtensionArray  # ArrowStringArray (pandas' "str") is one
+ARROW_TYPES = {"curated_at": pa.timestamp("ns", tz="UTC"), "curated_score": pa.float64(),
+               "decision_id": pa.int64()}
 COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write")
 
 
@@ -383,11 +385,10 @@ def _append_edges(out: Overlay, edges: pd.DataFrame, d: pd.DataFrame,
         if name in ("curated_by", "curated_model"):
             empty = pd.Series(pd.Categorical.from_codes(np.full(n, -1, np.int8), []))
             columns[name] = _extend(empty, new[name], k)
-        else:
-            null = pd.arrays.IntegerArray(np.zeros(n + k, np.int64), np.ones(n + k, bool)) \
-                if name == "decision_id" else np.nan if name == "curated_score" else pd.NaT
-            columns[name] = column = pd.Series(null, pd.RangeIndex(n + k), new[name].dtype)
-            column.iloc[n:] = new[name].to_numpy()  # the rest stays null
+        else:  # Arrow: n nulls cost nothing (numpy columns of 5M nulls cost 0.1 s)
+            kind = ARROW_TYPES[name]
+            tail = pa.array(new[name], type=kind, from_pandas=True)
+            columns[name] = pd.Series(ARROW(pa.chunked_array([pa.nulls(n, kind), tail], kind)))
     return pd.DataFrame(columns, index=pd.RangeIndex(n + k), copy=False)
 
 

@@ -140,9 +140,9 @@ def clip(text: str, limit: int) -> str:
 
     Examples
     --------
-    >>> _clip("one two three", 20)
+    >>> clip("one two three", 20)
     'one two three'
-    >>> _clip("one two three", 10)
+    >>> clip("one two three", 10)
     'one two…'
     """
     text = " ".join(text.split())

@@ -6,9 +6,9 @@ and records the curator's decision through the graph (``kg.accept``, ``reject``,
 ``merge``, ``defer``, ``undo``), which changes at once. The queue is the whole graph's
 candidates (``kg.candidates``) or one entity's (``kg.similar``); filters narrow it.
 
-The small HTML is built in :mod:`.review_html` (escaped there) and the bookkeeping is
-in :mod:`.review_queue`. Keyboard shortcuts come from :mod:`.review_keys` where the front
-end runs anywidget (JupyterLab, Notebook 7, VS Code); each button's tooltip names its key.
+The widgets are built in :mod:`.review_controls`, the small HTML in :mod:`.review_html`
+(escaped there), the bookkeeping is in :mod:`.review_queue`; keyboard shortcuts come from
+:mod:`.review_keys`.
 """
 
 from __future__ import annotations
@@ -80,6 +80,13 @@ class Review(widgets.VBox):
         The filters (``SelectMultiple``, ``SelectMultiple``, ``FloatRangeSlider``).
     decisions
         The decisions made here and not undone, oldest first.
+
+    Notes
+    -----
+    Keyboard: click inside the Review (a button), then ``a`` accept, ``r`` reject, ``m``
+    merge, ``s`` swap, ``d`` defer, ``u`` undo, ``n``/``→`` next, ``p``/``←`` previous
+    (not while typing a note). It needs a front end that runs anywidget (JupyterLab,
+    Notebook 7, VS Code); elsewhere use the buttons, whose tooltips name the keys.
 
     Examples
     --------
@@ -257,7 +264,7 @@ class Review(widgets.VBox):
         undone = self.kg.undo(self.decisions[-1].id)
         self.decisions.pop()
         row = self._rows.pop()
-        for settled in [r for r, d in self.queue.decided.items() if d == MERGED]:
+        for settled in [r for r, d in self.queue.decided.items() if d is MERGED]:
             self.queue.decided.pop(settled)  # looked at again, after the graph changed
         self.queue.restore(row)
         self._show()

@@ -26,7 +26,7 @@ def _builtin(name: EmbedderName) -> Embedder:
 
 
 def get_embedder(name: str | EmbedderName | Embedder = "wordllama") -> Embedder:
-    r"""Return the embedder called ``name``, or ``name`` itself if it can encode.
+    """Return the embedder called ``name``, or ``name`` itself if it can encode.
 
     Parameters
     ----------
@@ -49,11 +49,10 @@ def get_embedder(name: str | EmbedderName | Embedder = "wordllama") -> Embedder:
     --------
     >>> get_embedder("tfidf").name
     'tfidf-h18-ng12-en-log-p512x4-s0'
-    >>> get_embedder("bert")
+    >>> get_embedder("bert")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    explorer.errors.ParameterError: embedder must be one of 'wordllama', 'tfidf', 'minilm', \
-or an object with an encode(texts) method; got 'bert'.
+    explorer.errors.ParameterError: embedder must be one of 'wordllama', ... got 'bert'.
     """
     if not isinstance(name, str) and callable(getattr(name, "encode", None)):
         return name  # type: ignore[return-value]
