@@ -23,6 +23,7 @@ __version__ = "0.2.0"
 _LAZY = {
     "Explorer": ("explorer.widgets.explorer", "Explorer"),
     "NeighborhoodGraph": ("explorer.views.page", "NeighborhoodGraph"),
+    "Review": ("explorer.widgets.review", "Review"),
     "SimilarityIndex": ("explorer.analysis.index", "SimilarityIndex"),
 }
 
@@ -37,6 +38,7 @@ __all__ = [
     "MissingExtraError",
     "NeighborhoodGraph",
     "ParameterError",
+    "Review",
     "SchemaError",
     "SimilarityIndex",
     "UnknownEntityError",

@@ -1,1 +1,1 @@
-"""Widgets: the Explorer and its panes (ipywidgets, anywidget)."""
+"""Widgets: the Explorer, the Review queue, and their panes (ipywidgets, anywidget)."""
