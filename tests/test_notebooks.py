@@ -14,11 +14,12 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
 
 
-def test_the_three_notebooks_are_there():
+def test_the_four_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [
         "01-explore-claims.ipynb",
         "02-neighborhoods.ipynb",
         "03-similarity-analysis.ipynb",
+        "04-curate.ipynb",
     ]
 
 

@@ -191,22 +191,22 @@ def test_the_cli_says_to_install_java(tmp_path):
 # ------------------------------------------------------------------ data problems
 @pytest.fixture
 def small_graph(tmp_path) -> Path:
+    """300 entities; five of them with only stop words, which tfidf maps to zero."""
     folder = tmp_path / "small"
     write_synthetic(300, folder, seed=2)
     entities = pd.read_parquet(folder / "entities.parquet")
-    entities.loc[[5, 17, 40], ["title", "summary"]] = ["", None]  # no text: never paired
-    entities.loc[[6, 18], ["title", "summary"]] = ["   ", " "]
+    entities.loc[[5, 6, 17, 18, 40], ["title", "summary"]] = ["The", None]
     entities.to_parquet(folder / "entities.parquet")
     return folder
 
 
 @pytest.mark.slow
-def test_entities_without_text_are_never_paired_and_counted(spark, small_graph, tmp_path,
-                                                            caplog):
+def test_entities_without_a_vector_are_never_paired_and_counted(spark, small_graph, tmp_path,
+                                                                caplog):
     out = tmp_path / "pairs.parquet"
     with caplog.at_level(logging.INFO, logger="explorer.scale.spark"):
         n = spark_candidates(small_graph, out, embedder="tfidf", spark=spark)
-    assert "5 without text" in caplog.text
+    assert "0 without text, 5 with a zero vector" in caplog.text
     ours = pd.read_parquet(out)
     local = _local(small_graph, "tfidf", None)
     assert n == len(ours) == len(local)

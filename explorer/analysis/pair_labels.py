@@ -213,6 +213,7 @@ class PairTexts:
         self._done = np.zeros(n, dtype=bool)
         self._status = np.zeros(n, dtype=np.int8)
         self._norm = np.full(n, "", dtype=object)
+        self._cut = np.full(n, "", dtype=object)  # what the lexical ratio compares
         self._numbers = np.full(n, "", dtype=object)
         self._hash = np.zeros((2, n), dtype=np.int64)  # of the normalised text, the numbers
         self._entries: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, word ids)
@@ -272,6 +273,8 @@ class PairTexts:
         little = np.bincount(text_k, minlength=len(texts)) == 0
         self._status[positions] = np.where(blank, _BLANK, np.where(little, _LITTLE, _OK))
         self._norm[positions] = norms
+        self._cut[positions] = [t[:MAX_RATIO_CHARS] if len(t) > MAX_RATIO_CHARS else t
+                                for t in norms]
         self._numbers[positions] = [" ".join(sorted(n)) for n in numbers]
         self._hash[0, positions] = [hash(n) for n in norms]
         self._hash[1, positions] = [hash(n) for n in self._numbers[positions]]
@@ -287,7 +290,7 @@ class PairTexts:
         self._matrix = None
 
     def _csr(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
-        """Entities x words (columns rarest first); the words with ", " and with \\x01; marks."""
+        """Entities x words (columns rarest first), the joins of :func:`_join`, words, marks."""
         if self._matrix is None:
             order = np.argsort(self._df, kind="stable")
             rank = np.empty(len(order), dtype=np.int32)
@@ -298,7 +301,7 @@ class PairTexts:
                               shape=(len(self), len(order)))
             m.sort_indices()
             words = np.array(self._words, dtype=object)[order]
-            self._matrix = (m, np.stack([words + ", ", words + "\x01"]),
+            self._matrix = (m, np.concatenate([words + ", ", words + "\x01"]),
                             words, self._marks[:, order])
         return self._matrix
 
@@ -356,13 +359,12 @@ class PairTexts:
             ok & ~dup & ((cos >= RATIO_MIN_COSINE) | (jaccard >= RATIO_MIN_JACCARD) | maybe)
         )
         if len(todo):
-            cut_a = [t[:MAX_RATIO_CHARS] for t in self._norm[i[todo]]]
-            cut_b = [t[:MAX_RATIO_CHARS] for t in self._norm[j[todo]]]
             ratio[todo] = process.cpdist(
-                cut_a, cut_b, scorer=fuzz.ratio, workers=-1 if len(todo) > 20_000 else 1
+                self._cut[i[todo]].tolist(), self._cut[j[todo]].tolist(), scorer=fuzz.ratio,
+                workers=-1 if len(todo) > 20_000 else 1,
             ) / 100.0
 
-        label = np.full(len(i), CANDIDATE_EDGE, dtype=object)
+        label = np.full(len(i), LABELS.index(CANDIDATE_EDGE), dtype=np.int8)
         reason = np.full(len(i), "related in meaning, worded differently", dtype=object)
         reason[ok & (ratio >= DUPLICATE_RATIO)] = (
             f"near-identical wording but cosine below {DUPLICATE_COSINE:.2f}"
@@ -379,22 +381,22 @@ class PairTexts:
             if found is not None:
                 opposite[k] = True
                 if found[1] and ok[k] and not dup[k] and not numbers_differ[k]:
-                    label[k], reason[k] = POSSIBLE_CONTRADICTION, found[0]
+                    label[k], reason[k] = LABELS.index(POSSIBLE_CONTRADICTION), found[0]
         near = ok & ~dup & ~numbers_differ & ~opposite
         near &= (ratio >= DUPLICATE_RATIO) & (cos >= DUPLICATE_COSINE)
-        label[near] = POSSIBLE_DUPLICATE
+        label[near] = LABELS.index(POSSIBLE_DUPLICATE)
         reason[near] = [f"near-identical wording (ratio {r:.2f})" for r in ratio[near]]
         rows = ok & ~dup & numbers_differ
         reason[rows] = [_numbers_reason(x, y) for x, y in
                         zip(self._numbers[i[rows]], self._numbers[j[rows]])]
-        label[dup], reason[dup] = DUPLICATE, "same text after normalisation"
+        label[dup], reason[dup] = LABELS.index(DUPLICATE), "same text after normalisation"
         reason[status == _LITTLE] = "too little text to compare"
         reason[status == _BLANK] = "no text to compare"
 
         differs = _join(a_only, joins, MAX_DIFFERS) + " | " + _join(b_only, joins, MAX_DIFFERS)
         differs[(n_a == 0) & (n_b == 0)] = ""
         return pd.DataFrame({
-            "label": pd.Categorical(label, categories=list(LABELS)),
+            "label": pd.Categorical.from_codes(label, categories=list(LABELS)),
             "reason": reason,
             "shared": _join(both, joins, MAX_SHARED),
             "differs": differs,
@@ -432,25 +434,24 @@ def _row(m: sp.csr_matrix, k: int) -> np.ndarray:
 
 def _any_in(m: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
     """Per row: does it hold any of the marked columns?"""
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    return np.bincount(rows[columns[m.indices]], minlength=m.shape[0]) > 0
+    total = np.concatenate([[0], np.cumsum(columns[m.indices], dtype=np.int64)])
+    return total[m.indptr[1:]] > total[m.indptr[:-1]]
 
 
 def _join(m: sp.csr_matrix, joins: np.ndarray, limit: int) -> np.ndarray:
     """Per row, its first ``limit`` words joined with ", " (in one join and one split).
 
-    ``joins[0]`` holds each column's word followed by ", ", ``joins[1]`` by a \\x01, which
-    :func:`normalize_text` never leaves in a word.
+    ``joins`` holds each column's word followed by ", ", then each followed by \\x01,
+    which :func:`normalize_text` never leaves in a word.
     """
-    count = np.diff(m.indptr)
-    kept = np.minimum(count, limit)
-    place = np.arange(len(m.indices)) - np.repeat(m.indptr[:-1], count)
-    keep = place < limit
-    last = (place == np.repeat(kept - 1, count))[keep]
+    kept = np.minimum(np.diff(m.indptr), limit)
+    step = np.arange(limit)
+    mask = step < kept[:, None]
+    cols = m.indices[(m.indptr[:-1, None] + step)[mask]]
+    cols += (step == (kept - 1)[:, None])[mask] * (len(joins) // 2)
     out = np.full(m.shape[0], "", dtype=object)
-    if keep.any():
-        parts = np.where(last, joins[1][m.indices[keep]], joins[0][m.indices[keep]])
-        out[kept > 0] = "".join(parts.tolist()).split("\x01")[:-1]
+    if len(cols):
+        out[kept > 0] = "".join(joins[cols].tolist()).split("\x01")[:-1]
     return out
 
 

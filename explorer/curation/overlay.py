@@ -272,8 +272,8 @@ def _rows_of(ids: pd.Series, names: np.ndarray) -> np.ndarray:
     rows = np.full(len(names) + 1, -1, dtype=np.int64)
     if isinstance(ids.array, ARROW) and pd.api.types.is_string_dtype(ids) and len(names):
         # one hash of the (few) names and one probe per id: 3x faster than hashing the ids
-        index = pc.index_in(ids.array.__arrow_array__(), value_set=pa.array(names, pa.string()))
-        index = np.asarray(index.fill_null(-1))
+        arrow = ids.array.__arrow_array__()
+        index = np.asarray(pc.index_in(arrow, value_set=pa.array(names, arrow.type)).fill_null(-1))
         found = np.flatnonzero(index >= 0)
         rows[index[found]] = found
     elif len(names):
@@ -289,10 +289,8 @@ def _filter(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     mask, columns = pa.array(keep), {}
     for name in frame.columns:
         array = frame[name].array
-        if isinstance(array, ARROW):
-            array = pd.array(array.__arrow_array__().filter(mask), dtype=frame[name].dtype)
-        else:
-            array = array[keep]
+        array = pd.array(array.__arrow_array__().filter(mask), dtype=array.dtype) \
+            if isinstance(array, ARROW) else array[keep]
         columns[name] = pd.Series(array, name=name)
     return pd.DataFrame(columns, copy=False)
 
@@ -311,7 +309,8 @@ def _rewrite_end(column: pd.Series, aligned: bool, out: Overlay, new_position: n
         changed = np.zeros(len(column.cat.categories) + 1, dtype=bool)  # the last: code -1
         changed[dropped] = True
         dtype = _category_dtype(pd.Index(out.entities["id"]), column.cat.ordered)
-        return pd.Series(pd.Categorical.from_codes(new_position[codes], dtype=dtype)), \
+        return pd.Series(pd.Categorical.from_codes(new_position[codes], dtype=dtype,
+                                                   validate=False)), \
             changed[codes]
     if isinstance(column.dtype, pd.CategoricalDtype):  # over other categories: plain values
         column = column.astype(column.cat.categories.dtype)
@@ -410,7 +409,7 @@ def _extend(column: pd.Series, values: list | None, k: int, codes=None) -> pd.Se
         wide = old.dtype if len(categories) < np.iinfo(old.dtype).max else np.int64
         return pd.Series(pd.Categorical.from_codes(
             np.concatenate([old, np.asarray(codes, dtype=wide)], dtype=wide),
-            dtype=_category_dtype(categories, column.cat.ordered)))
+            dtype=_category_dtype(categories, column.cat.ordered), validate=False))
     try:
         tail = pd.Series(values, dtype=column.dtype)
     except (TypeError, ValueError):
