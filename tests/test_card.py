@@ -144,3 +144,22 @@ def test_card_lists_top_neighbors_and_counts_the_rest(tiny_entities, tiny_edges)
     assert len(findings.entries) == 5 and findings.omitted == 27
     assert findings.entries[0].id == "f:1"  # two edges: ranks first
     assert "… and 27 more" in card.to_text()
+
+
+def test_card_shows_the_label_and_why_escaped(tmp_path):
+    entities = pd.DataFrame({
+        "id": ["c:1", "c:2"], "kind": "claim",
+        "title": ["Drug <b>X</b> increases survival in mice",
+                  "Drug <b>X</b> decreases survival in mice"],
+    })
+    kg = KnowledgeGraph.from_frames(entities).set_embedder("wordllama", cache=None)
+    card = kg.card("c:1")
+    entry = card.similar_entries[0]
+    assert entry.label == "possible contradiction"
+    html = card.to_html()
+    assert '<mark class="differs" style="background:#ffe08a">increases</mark>' in html
+    assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
+    assert "possible contradiction: differs by direction" in card.to_text()
+    page = kg.graph("c:1")
+    link = next(e for e in page.edges if e["relation"] == "similar")
+    assert "possible contradiction · differs: increases | decreases" in link["title"]

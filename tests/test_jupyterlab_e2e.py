@@ -58,6 +58,18 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 @pytest.fixture
 def lab(tmp_path) -> Iterator[str]:
     """Start JupyterLab on a copy of the notebooks; yield the notebook's URL; stop it."""
+    yield from start_lab(tmp_path, SCIFACT)
+
+
+@pytest.fixture
+def lab_on_a_copy(tmp_path) -> Iterator[str]:
+    """JupyterLab whose notebooks read a copy of the bundled data (decisions write to it)."""
+    copy = tmp_path / "scifact-copy"
+    shutil.copytree(SCIFACT, copy)
+    yield from start_lab(tmp_path, copy)
+
+
+def start_lab(tmp_path: Path, data: Path) -> Iterator[str]:
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_*"))
     settings = tmp_path / "lab-settings"
@@ -70,7 +82,7 @@ def lab(tmp_path) -> Iterator[str]:
     port, token = free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
-        "EXPLORER_DATA": str(SCIFACT),
+        "EXPLORER_DATA": str(data),
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
@@ -213,6 +225,49 @@ def test_explorer_in_jupyterlab_redraws_when_hops_change(lab, tmp_path):
 
             if os.environ.get("UPDATE_SCREENSHOT"):
                 save_screenshot(page)
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+
+
+def open_and_run(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
+    accept_kernel_dialog(page)
+    page.wait_for_selector(
+        ".jp-NotebookPanel-toolbar [data-status='idle'], "
+        ".jp-Toolbar-kernelStatus[data-status='idle']",
+        timeout=60_000,
+    )
+    run_all_cells(page)
+    page.wait_for_selector(".jp-OutputArea .claim-explorer iframe", timeout=120_000)
+
+
+def test_accept_in_the_review_tab_shows_the_new_edge_in_the_card(lab_on_a_copy, tmp_path):
+    with chromium_page(viewport={"width": 1500, "height": 1100}) as page:
+        try:
+            open_and_run(page, lab_on_a_copy)
+            explorer_widget = page.locator(".jp-OutputArea-output .claim-explorer").first
+            explorer_widget.locator(".lm-TabBar-tab", has_text="Review").click()
+            accept = explorer_widget.locator(".review-accept button, button.review-accept")
+            accept.first.wait_for(timeout=60_000)
+            other = explorer_widget.locator(".review-entity code").nth(1).inner_text().strip()
+            focus = explorer_widget.locator(".review-entity code").nth(0).inner_text().strip()
+            assert other and other != focus
+            accept.first.click()
+            explorer_widget.locator(".lm-TabBar-tab", has_text="Explore").click()
+            # The card now lists the accepted entity among the focus's typed neighbors: its
+            # entry carries a relation badge (entries of the similarity section have none).
+            page.wait_for_function(
+                """(other) => {
+                  const card = document.querySelector(".claim-explorer .cge-card");
+                  if (card === null) return false;
+                  const entry = card.querySelector(`li[data-entity-id="${other}"]`);
+                  return entry !== null && entry.innerHTML.includes("#ddf4ff");
+                }""",
+                arg=other,
+                timeout=60_000,
+            )
         except BaseException:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
             raise

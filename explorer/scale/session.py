@@ -73,10 +73,11 @@ def require_pyspark() -> Any:
 
 
 def quiet_warnings() -> None:
-    """Hide two pyspark warnings that ask nothing of the user.
+    """Hide pyspark's warnings that ask nothing of the user.
 
-    Its FutureWarning about pandas 3 (the engine is tested with it), and its UserWarning
-    that a ``functools.partial`` has no type hints to infer an eval type from.
+    Its FutureWarning about pandas 3 (the engine is tested with it) and pandas 3's about
+    pyspark's ``copy=`` keyword, and its UserWarning that a ``functools.partial`` has no
+    type hints to infer an eval type from.
     """
     warnings.filterwarnings(
         "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
@@ -84,6 +85,7 @@ def quiet_warnings() -> None:
     warnings.filterwarnings(
         "ignore", message="Cannot infer the eval type from type hints", category=UserWarning
     )
+    warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
 
 
 def is_local(master: str) -> bool:

@@ -120,6 +120,16 @@ class SimilarEntry:
     kind: str
     cosine: float
     summary: str
+    label: str = ""
+    shared: str = ""
+    differs: str = ""
+    reason: str = ""
+
+    @property
+    def differs_sides(self) -> tuple[str, str]:
+        """The words only this entity's text has, and those only the card's entity has."""
+        mine, _, theirs = self.differs.partition(" | ")
+        return theirs.strip(), mine.strip()
 
 
 @dataclass
@@ -195,6 +205,8 @@ class Card:
             lines.append(f"- {entry.title}  [{entry.kind} · {entry.cosine:.3f}]")
             if entry.summary:
                 lines.append(f"    {entry.summary}")
+            if entry.label and entry.label != "candidate edge":
+                lines.append(f"    {entry.label}: {entry.reason}")
         if self.similar_omitted:
             lines.append(f"  … and {self.similar_omitted} more")
         return "\n".join(lines)
@@ -298,7 +310,9 @@ def _add_similar(card: Card, found: pd.DataFrame, *, max_similar: int) -> None:
     card.similar_message = str(found.attrs.get("message", ""))
     card.similar_entries = [
         SimilarEntry(
-            id=r.id, title=r.title, kind=r.kind, cosine=float(r.cosine), summary=r.summary
+            id=r.id, title=r.title, kind=r.kind, cosine=float(r.cosine), summary=r.summary,
+            label=str(getattr(r, "label", "")), shared=str(getattr(r, "shared", "")),
+            differs=str(getattr(r, "differs", "")), reason=str(getattr(r, "reason", "")),
         )
         for r in found.head(max_similar).itertuples(index=False)
     ]

@@ -112,7 +112,7 @@ def neighborhood_subgraph(
                 "source": entity_id,
                 "target": similar["id"].to_numpy(),
                 "relation": "similar",
-                "note": "",
+                "note": _why(similar),
                 "directed": False,
                 "cosine": similar["cosine"].to_numpy(dtype=float),
             },
@@ -136,3 +136,12 @@ def _induced_edges(kg: GraphCore, kept: np.ndarray, edge_ok: np.ndarray) -> np.n
         kg.target_codes[candidate], kept
     )
     return candidate[inside]
+
+
+def _why(similar: pd.DataFrame) -> list[str]:
+    """The tooltip line of each similarity link: its label and the words that differ."""
+    if "label" not in similar.columns:
+        return [""] * len(similar)
+    differs = similar["differs"] if "differs" in similar.columns else [""] * len(similar)
+    return [f"{label}" + (f" · differs: {d}" if d else "")
+            for label, d in zip(similar["label"].astype(str), differs, strict=True)]
