@@ -97,7 +97,8 @@ def test_ids_unique_edges_resolve_and_it_loads(imported: dict) -> None:
     findings = entities[entities["kind"] == "finding"]
     assert findings["year"].notna().all() and findings["year"].between(1980, 2016).all()
     assert (findings["title"].str.len() > 0).all()
-    assert not findings["title"].str.contains("-LRB-|-RRB-| ,| \\.$", regex=True).any()
+    # bracket tokens restored, no space before a comma or the final full stop
+    assert not findings["title"].str.contains(r"(?:^| )-[LR]RB-(?: |$)| ,| \.$").any()
 
 
 def test_import_is_deterministic(imported: dict, tmp_path: Path) -> None:
