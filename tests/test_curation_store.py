@@ -522,6 +522,8 @@ def test_an_accept_naming_a_merged_id_lands_on_the_kept_one(graph, tmp_path: Pat
                    ("reject", "c:2", "f:1"), ("merge", "c:1", "c:2"), ("defer", "p:1", "c:2"))
     overlay = apply_decisions(entities, edges, store.active())
     assert keys(overlay.edges)[-1] == ("c:1", "c:3", "refines", "")
+    for name in ("curated_by", "curated_model"):  # the same dtype when every one is null
+        assert overlay.edges[name].dtype == "category" and overlay.edges[name].isna().all()
     assert overlay.rejected == {frozenset({"c:1", "f:1"})}
     assert overlay.deferred == {frozenset({"c:1", "p:1"})}
 

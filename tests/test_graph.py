@@ -110,3 +110,19 @@ def test_unknown_id_in_neighborhood(tiny_kg):
 def test_sources_give_year_and_authors(tiny_kg):
     sources = tiny_kg.sources("c:1")
     assert sources["id"].tolist() == ["p:1"] and int(sources["year"].iloc[0]) == 2023
+
+
+def test_a_search_before_the_index_is_built_is_a_quick_scan_then_typo_tolerant(monkeypatch):
+    import explorer
+    from explorer.core import search
+
+    monkeypatch.setattr(search, "QUICK_ABOVE", 0)  # as on a graph of a million titles
+    kg = explorer.load("data/example")
+    first = kg.find("logit weight analysis")
+    assert first.iloc[0]["title"] == "Logit Weight Analysis"
+    assert first.iloc[0]["match"] in {"quick", "id"}
+    index = kg._title_index
+    index._thread.join(timeout=60)
+    assert index.ready
+    typo = kg.find("logit weight analisys")  # needs the word index: a typo
+    assert typo.iloc[0]["title"] == "Logit Weight Analysis" and typo.iloc[0]["match"] != "quick"

@@ -94,6 +94,35 @@ def test_spark_finds_the_local_engines_pairs(spark, graph5k, tmp_path, embedder,
         assert counts.max() <= per_entity
 
 
+# ------------------------------------------------------------------ the kernels, no Spark
+def test_the_block_kernels_find_what_the_local_search_finds():
+    from explorer.analysis.engines.exact import exact_pairs
+    from explorer.scale import kernels
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((203, 8)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    pos = np.sort(rng.choice(1000, size=len(x), replace=False))  # with gaps
+    size, tile = 50, 16
+    frame = pd.DataFrame({"pos": pos, "vec": [row.tobytes() for row in x]})
+    without = np.setdiff1d(np.arange(pos.max() + 1), pos)
+    ranked = next(kernels.rank_batches(iter([frame]), without))
+    assert ranked["rank"].tolist() == list(range(len(x)))
+    ranked["block"] = ranked["rank"] // size
+    blocks = pd.concat([kernels.pack_block(g, size) for _, g in ranked.groupby("block")])
+    found = []
+    for a in range(len(blocks)):
+        for b in range(a, len(blocks)):
+            group = blocks.iloc[[b, a]] if a != b else blocks.iloc[[a]]  # any row order
+            found.append(kernels.block_pair(group, 8, 0.3, tile=tile))
+    ours = pd.concat(found).sort_values(["i", "j"], ignore_index=True)
+    i, j, cosine = exact_pairs(x, 0.3, block=tile)
+    order = np.lexsort((pos[j], pos[i]))
+    assert ours["i"].tolist() == pos[i][order].tolist()
+    assert ours["j"].tolist() == pos[j][order].tolist()
+    assert ours["cosine"].tolist() == cosine[order].tolist()  # bit for bit
+
+
 # ------------------------------------------------------------------ bad input, no Spark
 def test_an_existing_out_is_refused(tmp_path):
     write_synthetic(50, tmp_path / "g", seed=1)

@@ -10,15 +10,24 @@ the query's words, not with the size of the graph.
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["TitleIndex"]
+from ..suggest import MAX_CHOICES
+
+__all__ = ["QUICK_ABOVE", "TitleIndex"]
 
 _WORD = re.compile(r"\w+")
 _RESCORE = 300
+logger = logging.getLogger(__name__)
+
+#: Above this many titles, a search made before the word index is built is answered by a
+#: quick scan (whole words, no typo tolerance) while the index builds in the background.
+QUICK_ABOVE = 100_000
 
 
 class TitleIndex:
@@ -40,16 +49,56 @@ class TitleIndex:
         self._title_series = titles
         self.titles = titles.to_numpy(dtype=object)
         self._built = False
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._arrow: dict[str, object] = {}
+
+    @property
+    def ready(self) -> bool:
+        """Whether the word index is built (searches are then typo-tolerant)."""
+        return self._built
+
+    def build_in_background(self) -> None:
+        """Start building the word index in a thread (once); searches meanwhile are quick."""
+        with self._lock:
+            if self._built or self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._build_logged, daemon=True,
+                                            name="explorer-title-index")
+            self._thread.start()
+
+    def _build_logged(self) -> None:
+        try:
+            self._build()
+        except Exception:  # noqa: BLE001 - a thread's error must be seen, not lost
+            logger.exception("Building the title index failed; searches stay quick scans.")
+
+    def _arrow_array(self, name: str) -> object:
+        """Titles or ids as one Arrow string array (converted once)."""
+        import pyarrow as pa
+
+        if name not in self._arrow:
+            if name == "ids":
+                self._arrow[name] = pa.array(self.ids.to_numpy(dtype=object),
+                                             type=pa.large_string())
+            else:
+                array = self._title_series.array
+                self._arrow[name] = (
+                    array.__arrow_array__() if hasattr(array, "__arrow_array__")
+                    else pa.array(self.titles, type=pa.large_string())
+                )
+        return self._arrow[name]
 
     def _build(self) -> None:
+        with self._lock:
+            if not self._built:
+                self._build_now()
+
+    def _build_now(self) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        array = self._title_series.array
-        titles = (
-            array.__arrow_array__() if hasattr(array, "__arrow_array__")
-            else pa.array(self.titles, type=pa.large_string())
-        )
+        titles = self._arrow_array("titles")
         folded = pc.utf8_lower(titles)
         words = pc.split_pattern_regex(folded, r"[^\w]+")
         flat = pc.list_flatten(words)
@@ -93,6 +142,9 @@ class TitleIndex:
         if not query:
             return pd.DataFrame(columns=columns)
         if not self._built:
+            if len(self.titles) > QUICK_ABOVE:
+                self.build_in_background()
+                return self._quick_search(query, limit)
             self._build()
         found: dict[int, tuple[float, str]] = {}
         if query in self.ids:
@@ -133,20 +185,46 @@ class TitleIndex:
         frame = frame.sort_values(["score", "position"], ascending=[False, True], kind="stable")
         return frame.head(limit).reset_index(drop=True)
 
+    def _quick_search(self, query: str, limit: int) -> pd.DataFrame:
+        """Titles holding the query's words (case-insensitive substrings): no index needed."""
+        import pyarrow.compute as pc
+
+        columns = ["position", "score", "match"]
+        found: dict[int, tuple[float, str]] = {}
+        if query in self.ids:
+            found[int(self.ids.get_loc(query))] = (100.0, "id")
+        tokens = list(dict.fromkeys(_WORD.findall(query.lower())))
+        titles = self._arrow_array("titles")
+        if tokens:
+            total = np.zeros(len(self.titles), dtype=np.float32)
+            for token in tokens:
+                hit = pc.match_substring(titles, token, ignore_case=True)
+                total += np.asarray(hit.to_numpy(zero_copy_only=False), dtype=np.float32)
+            best = np.flatnonzero(total == total.max()) if total.max() > 0 else []
+            for position in list(best)[: limit * 3]:
+                found.setdefault(int(position), (75.0 * float(total[position]) / len(tokens),
+                                                 "quick"))
+        if ":" in query or len(found) < limit:
+            self._search_ids(query, found, limit)
+        frame = pd.DataFrame(
+            [(pos, score, match) for pos, (score, match) in found.items()], columns=columns
+        )
+        frame = frame.sort_values(["score", "position"], ascending=[False, True], kind="stable")
+        return frame.head(limit).reset_index(drop=True)
+
     def _search_ids(self, query: str, found: dict[int, tuple[float, str]], limit: int) -> None:
         """Ids that contain the query (vectorised), then close ids on small graphs."""
-        import pyarrow as pa
         import pyarrow.compute as pc
         from rapidfuzz import fuzz, process, utils
 
-        ids = pa.array(self.ids.to_numpy(dtype=object), type=pa.large_string())
+        ids = self._arrow_array("ids")
         inside = pc.match_substring(ids, query, ignore_case=True).to_numpy(zero_copy_only=False)
         for position in np.flatnonzero(inside)[: limit * 3].tolist():
             text = str(self.ids[position])
             score = 75.0 + fuzz.ratio(query.lower(), text.lower()) / 4.0
             if score > found.get(position, (0.0, ""))[0]:
                 found[position] = (score, "id")
-        if len(self.ids) <= 200_000 and len(found) < limit:
+        if len(self.ids) <= MAX_CHOICES and len(found) < limit:
             for _text, score, position in process.extract(
                 query, self.ids.tolist(), scorer=fuzz.WRatio, processor=utils.default_process,
                 limit=limit, score_cutoff=80,

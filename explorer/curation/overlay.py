@@ -381,9 +381,11 @@ def _append_edges(out: Overlay, edges: pd.DataFrame, d: pd.DataFrame,
             columns[name] = _extend(edges[name], None, k, ends) if aligned[name] else \
                 _extend(edges[name], out.entities["id"].iloc[ends].tolist(), k)
     for name in (c for c in PROVENANCE_COLUMNS if c not in columns):
-        if name in ("curated_by", "curated_model"):
-            empty = pd.Series(pd.Categorical.from_codes(np.full(n, -1, np.int8), []))
-            columns[name] = _extend(empty, new[name], k)
+        if name in ("curated_by", "curated_model"):  # categorical, even when all null
+            tail = pd.Categorical(new[name])
+            codes = np.full(n + k, -1, dtype=tail.codes.dtype)
+            codes[n:] = tail.codes
+            columns[name] = pd.Series(pd.Categorical.from_codes(codes, dtype=tail.dtype))
         else:  # Arrow: n nulls cost nothing (numpy columns of 5M nulls cost 0.1 s)
             kind = ARROW_TYPES[name]
             tail = pa.array(new[name], type=kind, from_pandas=True)

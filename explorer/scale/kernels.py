@@ -8,7 +8,7 @@ on plain frames, and each calls the very function the local engine calls:
   :func:`~explorer.analysis.embedding.embed`, then the index's
   :func:`~explorer.analysis.vectors.normalized`: the local vectors, bit for bit;
 * :func:`pack_block` / :func:`block_pair`: one block of unit vectors as one row, and
-  :func:`~explorer.analysis.engines.exact.block_pairs` over two such rows;
+  :func:`~explorer.analysis.engines.exact.block_pairs` over two such rows, tile by tile;
 * :func:`explain_batches`: :func:`~explorer.analysis.candidates.explain_pairs` over
   a batch of pairs, with the batch's texts and the graph's IDF.
 
@@ -28,7 +28,7 @@ import pandas as pd
 from ..analysis.embedders.protocol import Embedder
 from ..analysis.embedders.registry import get_embedder
 from ..analysis.embedding import embed
-from ..analysis.engines.exact import block_pairs
+from ..analysis.engines.exact import block_pairs, concat, exact_pairs
 from ..analysis.lexical import LexicalScorer, combined_score
 from ..analysis.pair_labels import PairTexts
 from ..analysis.texts import entity_texts
@@ -49,6 +49,8 @@ EXPLAINED_SCHEMA = (
     "shared string, differs string, reason string, relation string"
 )
 TEXT_FIELDS = ("title", "summary")
+#: Side of the float32 products a task computes at a time (64 MiB), as the local engine.
+TILE = 4096
 
 
 def embed_batches(
@@ -131,12 +133,16 @@ def _unpack(pos: bytes, vec: bytes, dim: int) -> tuple[np.ndarray, np.ndarray]:
     return positions, np.frombuffer(vec, dtype=np.float32).reshape(len(positions), dim)
 
 
-def block_pair(group: pd.DataFrame, dim: int, threshold: float) -> pd.DataFrame:
+def block_pair(group: pd.DataFrame, dim: int, threshold: float, tile: int = TILE) -> pd.DataFrame:
     """Every pair above ``threshold`` between the one or two blocks of a task.
 
     ``group`` has the rows of one block pair: ``block, pos, vec`` for each of its blocks
-    (one row for a block paired with itself). The pairs come out as entity positions
-    ``i < j`` (blocks hold ascending positions and the lower block comes first).
+    (one row for a block paired with itself). The product is taken ``tile`` rows by
+    ``tile`` columns at a time (:func:`~explorer.analysis.engines.exact.block_pairs`, the
+    local kernel; a block with itself by the local
+    :func:`~explorer.analysis.engines.exact.exact_pairs`), so a task holds one
+    ``tile ** 2`` float32 product however large its blocks. The pairs come out as entity
+    positions ``i < j`` (blocks hold ascending positions, the lower block first).
 
     Examples
     --------
@@ -145,12 +151,27 @@ def block_pair(group: pd.DataFrame, dim: int, threshold: float) -> pd.DataFrame:
     ...                       "vec": [x.tobytes()]})
     >>> block_pair(group, 2, 0.5)[["i", "j"]].values.tolist()
     [[2, 5], [5, 8]]
+    >>> two = pd.DataFrame({"block": [1, 0], "pos": [np.int64([9]).tobytes(),
+    ...                     np.int64([2, 5, 8]).tobytes()], "vec": [x[1].tobytes(), x.tobytes()]})
+    >>> block_pair(two, 2, 0.5, tile=2)[["i", "j"]].values.tolist()
+    [[2, 9], [5, 9], [8, 9]]
     """
     group = group.sort_values("block")
     first, last = group.iloc[0], group.iloc[-1]
     pos_a, rows = _unpack(first["pos"], first["vec"], dim)
     pos_b, cols = _unpack(last["pos"], last["vec"], dim)
-    r, c, cosine = block_pairs(rows, cols, threshold, diagonal=len(group) == 1)
+    if len(group) == 1:
+        r, c, cosine = exact_pairs(rows, threshold, block=tile, progress=False)
+    else:
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        buffer = np.empty((min(tile, len(rows)), min(tile, len(cols))), dtype=np.float32)
+        for r0 in range(0, len(rows), tile):
+            for c0 in range(0, len(cols), tile):
+                r, c, cos = block_pairs(rows[r0:r0 + tile], cols[c0:c0 + tile], threshold,
+                                        out=buffer)
+                found.append((r + r0, c + c0, cos))
+        r, c, cosine = (concat([f[k] for f in found], dt)
+                        for k, dt in enumerate((np.int64, np.int64, np.float32)))
     return pd.DataFrame({"i": pos_a[r], "j": pos_b[c], "cosine": cosine.astype(np.float32)})
 
 

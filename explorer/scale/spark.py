@@ -201,7 +201,12 @@ def spark_candidates(
             quiet_warnings()
             job = _Job(session, entities_file, edges_file, work, block_size)
             found = job.run(embedder, threshold, per_entity)
-            return merge_parts(found, out)
+            started = time.perf_counter()
+            rows = merge_parts(found, out)
+            job.timings["merge"] = time.perf_counter() - started
+            log.info("wrote %d pairs to %s (seconds: %s)", rows, out, ", ".join(
+                f"{k} {v:.1f}" for k, v in job.timings.items()), extra={"timings": job.timings})
+            return rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -217,14 +222,14 @@ class _Job:
         self.entities_file, self.edges_file = entities, edges
         self.work, self.block = work, block_size
         self.cores = max(1, int(session.sparkContext.defaultParallelism))
+        self.timings: dict[str, float] = {}  # seconds of each step, logged at the end
 
     def run(self, embedder: str | Embedder, threshold: float, per_entity: int | None) -> Path:
         from pyspark import StorageLevel
 
         F, started = self.F, time.perf_counter()
         entities = self.entities = self._entities()
-        n = entities.count()
-        self._check_unique(entities)
+        n = self._count_unique(entities)
         parts = max(2 * self.cores, math.ceil(n / EMBED_PARTITION))
         embedded = (
             entities.select("pos", "title", "summary").repartition(parts)
@@ -232,14 +237,17 @@ class _Job:
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
-            missing = embedded.where(F.col("vec").isNull()).select(
-                "pos", (F.length(F.trim("text")) == 0).alias("blank")).toPandas()
-            width = embedded.agg(F.max(F.length("vec"))).first()[0] or 0
-            without = np.sort(missing["pos"].to_numpy(np.int64))
-            n_valid = n - len(without)
+            none = F.col("vec").isNull()
+            stats = embedded.agg(
+                F.collect_list(F.when(none, F.col("pos"))).alias("without"),
+                F.sum(F.when(none & (F.length(F.trim("text")) == 0), 1).otherwise(0)),
+                F.max(F.length("vec")),
+            ).first()
+            without = np.sort(np.asarray(stats[0], dtype=np.int64))
+            n_valid, blank, width = n - len(without), int(stats[1] or 0), int(stats[2] or 0)
+            self.timings["embed"] = time.perf_counter() - started
             log.info("embedded %d entities in %.1f s: %d without text, %d with a zero vector "
-                     "(never paired)", n, time.perf_counter() - started,
-                     int(missing["blank"].sum()), int((~missing["blank"]).sum()))
+                     "(never paired)", n, self.timings["embed"], blank, len(without) - blank)
             pairs = self._pairs(embedded, without, n_valid, width // 4, threshold)
             idf = self._idf(embedded, n)
             explained = self._explained(pairs, embedded, idf)
@@ -254,8 +262,11 @@ class _Job:
             idf.destroy()
         finally:
             embedded.unpersist()
-        log.info("found and explained the pairs in %.1f s", time.perf_counter() - started)
-        return self._sorted(self.spark.read.parquet(labelled.as_uri()), entities, per_entity)
+        self.timings["pairs"] = time.perf_counter() - started - self.timings["embed"]
+        log.info("found and explained the pairs in %.1f s", self.timings["pairs"])
+        folder = self._sorted(self.spark.read.parquet(labelled.as_uri()), entities, per_entity)
+        self.timings["sort"] = time.perf_counter() - started - sum(self.timings.values())
+        return folder
 
     def _entities(self) -> Any:
         F = self.F
@@ -270,24 +281,30 @@ class _Job:
             summary.cast("string").alias("summary"),
         )
 
-    def _check_unique(self, entities: Any) -> None:
+    def _count_unique(self, entities: Any) -> int:
+        """The number of entities; a :class:`SchemaError` if an id is repeated."""
         F = self.F
-        repeated = (entities.groupBy("id").agg(F.count(F.lit(1)).alias("n"))
-                    .where(F.col("n") > 1).limit(1).collect())
-        if repeated:
+        n, distinct = entities.agg(F.count(F.lit(1)), F.countDistinct("id")).first()
+        if n != distinct:
+            repeated = (entities.groupBy("id").agg(F.count(F.lit(1)).alias("n"))
+                        .where(F.col("n") > 1).limit(1).collect()[0])
             raise SchemaError(
-                f"duplicate id {repeated[0]['id']!r} ({repeated[0]['n']} rows).",
+                f"duplicate id {repeated['id']!r} ({repeated['n']} rows).",
                 file=str(self.entities_file), column="id",
                 hint="Ids must be unique; check the table with: python -m explorer info --data DIR",
             )
+        return int(n)
 
     def _pairs(self, embedded: Any, without: np.ndarray, n_valid: int, dim: int,
                threshold: float) -> Any:
         """Every pair ``i < j`` above the threshold, no typed edge between them."""
         F, size = self.F, self.block
-        vectors = (embedded.where(F.col("vec").isNotNull()).select("pos", "vec")
-                   .mapInPandas(partial(kernels.rank_batches, without=without),
-                                kernels.RANK_SCHEMA))
+        vectors = embedded.where(F.col("vec").isNotNull()).select("pos", "vec")
+        if len(without):  # ranks among the entities with a vector
+            vectors = vectors.mapInPandas(partial(kernels.rank_batches, without=without),
+                                          kernels.RANK_SCHEMA)
+        else:
+            vectors = vectors.select("pos", F.col("pos").alias("rank"), "vec")
         blocks = (vectors.groupBy(F.floor(F.col("rank") / F.lit(size)).alias("b"))
                   .applyInPandas(partial(kernels.pack_block, block_size=size),
                                  kernels.BLOCK_SCHEMA))

@@ -76,6 +76,7 @@ OPPOSITES: dict[str, str] = {
     "down-regulates": "up-regulates", "greater": "smaller", "accelerates": "slows",
     "slows": "accelerates", "prevents": "causes", "protects": "predisposes",
 }
+_DIRECTION = frozenset(OPPOSITES) | frozenset(OPPOSITES.values())
 #: Word classes, in the order tested: the first suffix rule that matches wins.
 CLASSES = ("number", "numeric", "code", "hyphenated", "ing", "ed", "tion", "ity", "adjective",
            "ly", "plural", "other")
@@ -99,8 +100,7 @@ class TextPool:
     words[core (+ n_words if cap)] + affixes[suf]``; text ``i`` is its tokens joined by
     spaces, then ``affixes[end[i]]``. ``word_class`` is each word's class (an index in
     :data:`CLASSES`, -1: never replaced); the words of class ``c`` are
-    ``members[class_start[c]:class_start[c + 1]]``, each once, and ``uses[use_start[c]:
-    use_start[c + 1]]`` the same with one entry per occurrence (frequency-weighted).
+    ``members[class_start[c]:class_start[c + 1]]``, each once.
     ``opposite`` is each direction word's opposite (-1 for other words). ``group`` numbers
     the source of each text (sentences of one abstract share it); ``statements`` and
     ``titles`` are text ids, and ``title_summary[k]`` is the statement opening the summary
@@ -113,8 +113,6 @@ class TextPool:
     word_class: np.ndarray
     members: np.ndarray
     class_start: np.ndarray
-    uses: np.ndarray
-    use_start: np.ndarray
     opposite: np.ndarray
     core: np.ndarray
     pre: np.ndarray
@@ -171,7 +169,7 @@ def word_class(word: str) -> int:
     >>> word_class("the"), word_class("increases")
     (-1, -1)
     """
-    if word in _STOP or word in OPPOSITES or not any(ch.isalnum() for ch in word):
+    if word in _STOP or word in _DIRECTION or not any(ch.isalnum() for ch in word):
         return -1
     if _NUMBER.fullmatch(word):
         return CLASSES.index("number")
@@ -244,8 +242,6 @@ def _build(texts: Sequence[str], groups: Sequence[int], titles: Sequence[int],
     classes = np.array([word_class(w) for w in words], dtype=np.int8)
     ids = np.arange(n)
     members, class_start = _class_index(ids, classes)
-    core_arr = np.asarray(core, dtype=np.int32)
-    uses, use_start = _class_index(core_arr, classes[core_arr])
     opposite = np.full(n, -1, dtype=np.int32)
     for word, other in OPPOSITES.items():
         if word in vocabulary:
@@ -258,10 +254,8 @@ def _build(texts: Sequence[str], groups: Sequence[int], titles: Sequence[int],
         word_class=classes,
         members=members,
         class_start=class_start,
-        uses=uses,
-        use_start=use_start,
         opposite=opposite,
-        core=core_arr,
+        core=np.asarray(core, dtype=np.int32),
         pre=np.asarray(pre, dtype=np.int32),
         suf=np.asarray(suf, dtype=np.int32),
         cap=np.asarray(cap, dtype=bool),
@@ -275,7 +269,8 @@ def _build(texts: Sequence[str], groups: Sequence[int], titles: Sequence[int],
 
 
 def _usable(text: object) -> bool:
-    return isinstance(text, str) and bool(text.strip()) and len(text.split()) <= MAX_WORDS
+    return (isinstance(text, str) and any(ch.isalnum() for ch in text)
+            and len(text.split()) <= MAX_WORDS)
 
 
 def pool_from_list(texts: Sequence[str]) -> TextPool:
@@ -284,7 +279,7 @@ def pool_from_list(texts: Sequence[str]) -> TextPool:
     Raises
     ------
     SynthError
-        If no text is a non-empty string of at most :data:`MAX_WORDS` words.
+        If no text is a string with a letter or digit and at most :data:`MAX_WORDS` words.
 
     Examples
     --------
@@ -295,7 +290,8 @@ def pool_from_list(texts: Sequence[str]) -> TextPool:
     if not clean:
         raise SynthError(
             f"texts holds no usable text ({len(texts)} given): every text is empty, not a "
-            f"string, or longer than {MAX_WORDS} words. Pass non-empty sentences."
+            f"string, without a letter or digit, or longer than {MAX_WORDS} words. Pass "
+            "sentences."
         )
     pool = _build(clean, [0] * len(clean), [], [])
     everything = np.arange(len(clean), dtype=np.int64)
