@@ -113,8 +113,13 @@ class CurationMethods:
         fields fill ``keep``'s empty ones, and ``kg.resolve(drop) == keep``. Refused for an
         entity and itself, or when it would make a cycle. :meth:`undo` gives both back.
         """
+        aliases = self.aliases
+        if drop in aliases:
+            raise CurationError(f"Cannot merge {drop!r}: it was already merged into "
+                                f"{self.resolve(drop)!r}. Merge that entity instead, or undo "
+                                "the earlier merge first.")
         keep, drop = self.resolve(keep), self._known(drop)
-        check_merge(self.aliases, keep, drop, ids=self.ids)  # type: ignore[attr-defined]
+        check_merge(aliases, keep, drop, ids=self.ids)  # type: ignore[attr-defined]
         return self._record("merge", keep, drop, note=note, by=by)
 
     def undo(self, decision: int | Decision | None = None) -> Decision:
@@ -343,6 +348,7 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: Any) -> None:
         if fmt is Format.PARQUET:
             frame.to_parquet(tmp, index=False)
         elif fmt is Format.JSONL:
-            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False,
+                          date_format="iso")
         else:
             frame.to_csv(tmp, sep="," if fmt is Format.CSV else "\t", index=False)

@@ -95,3 +95,25 @@ def write_dir(tmp_path, tiny_entities, tiny_edges):
         return folder
 
     return write
+
+
+def _source_tree_state() -> str:
+    """What git sees in data/ and notebooks/, ignored files included."""
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", "status", "--porcelain", "--ignored", "data", "notebooks"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "(not a git checkout)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def writes_nothing_into_data_or_notebooks():
+    """The suite writes nothing into data/ or notebooks/ (checked when it ends)."""
+    before = _source_tree_state()
+    yield
+    after = _source_tree_state()
+    assert after == before, f"the tests changed data/ or notebooks/:\n{after}"

@@ -118,3 +118,26 @@ def test_embedding_column_is_used_as_is():
     found = kg.similar("x", min_cosine=0.5)
     assert found["id"].tolist() == ["y"] and found["cosine"].iloc[0] == pytest.approx(0.8)
     assert np.allclose(np.linalg.norm(kg.similarity.vectors, axis=1), 1.0)
+
+
+def test_a_read_only_copy_of_the_data_loads_embeds_and_answers(tmp_path):
+    import os
+    import shutil
+    import stat
+
+    from conftest import SCIFACT
+
+    folder = tmp_path / "scifact"
+    shutil.copytree(SCIFACT, folder)
+    for path in [folder, *folder.iterdir()]:
+        os.chmod(path, stat.S_IREAD | (stat.S_IEXEC if path.is_dir() else 0))
+    before = sorted(p.name for p in folder.iterdir())
+    try:
+        kg = explorer.load(folder)
+        claim = kg.find("Pyridostatin decreases telomere fragility").iloc[0]["id"]
+        found = kg.similar(claim)
+        assert found.iloc[0]["label"] == "possible contradiction"
+        assert sorted(p.name for p in folder.iterdir()) == before  # nothing written there
+    finally:
+        for path in [folder, *folder.iterdir()]:
+            os.chmod(path, stat.S_IRWXU)

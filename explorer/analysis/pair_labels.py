@@ -35,7 +35,6 @@ reaches :data:`DUPLICATE_COSINE`.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -44,6 +43,7 @@ import pandas as pd
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
+from explorer.analysis.lexical import as_texts, normalize_text, normalize_texts
 from explorer.errors import ParameterError
 
 __all__ = [
@@ -78,32 +78,35 @@ NEGATIONS = frozenset(
     " fail fails failed failing cannot cant dont doesnt didnt isnt arent wasnt werent wont"
     " hasnt havent hadnt shouldnt wouldnt couldnt non unable".split()
 )
-_PAIRS = (
-    "increase decrease|increases decreases|increased decreased|increasing decreasing|"
-    "increase reduce|increases reduces|increased reduced|increasing reducing|"
-    "higher lower|high low|more less|more fewer|most least|greater smaller|greater lesser|"
-    "larger smaller|bigger smaller|promote inhibit|promotes inhibits|promoted inhibited|"
-    "promoting inhibiting|promotion inhibition|activate suppress|activates suppresses|"
-    "activated suppressed|activating suppressing|activate inhibit|activates inhibits|"
-    "activated inhibited|activating inhibiting|activation inhibition|activation suppression|"
-    "activator inhibitor|activators inhibitors|stimulate inhibit|stimulates inhibits|"
-    "stimulated inhibited|stimulation inhibition|improve worsen|improves worsens|"
-    "improved worsened|improving worsening|improvement worsening|raise lower|raises lowers|"
-    "raised lowered|raising lowering|enhance reduce|enhances reduces|enhanced reduced|"
-    "enhancing reducing|enhance impair|enhances impairs|enhanced impaired|"
-    "upregulate downregulate|upregulates downregulates|upregulated downregulated|"
-    "upregulation downregulation|induce repress|induces represses|induced repressed|"
-    "induction repression|positive negative|positively negatively|gain loss|gains losses|"
-    "up down|above below|over under|elevated reduced|elevated decreased|elevated lowered|"
-    "accelerate slow|accelerates slows|accelerated slowed|faster slower|strong weak|"
-    "stronger weaker|strongly weakly|longer shorter|earlier later|present absent|"
-    "presence absence|sensitive resistant|sensitivity resistance|agonist antagonist|"
-    "agonists antagonists|maximum minimum|always never|all none|better worse|best worst|"
-    "superior inferior|success failure|benefit harm|beneficial harmful|< >|≤ ≥"
+_VERBS = (  # each in four forms: increase(s), increased, increasing
+    "increase decrease|increase reduce|promote inhibit|activate suppress|activate inhibit|"
+    "stimulate inhibit|improve worsen|raise lower|enhance reduce|enhance impair|"
+    "upregulate downregulate|induce repress|accelerate slow|elevate lower|elevate reduce|"
+    "elevate decrease"
 )
+_OTHERS = (
+    "higher lower|high low|more less|more fewer|most least|greater smaller|greater lesser|"
+    "larger smaller|bigger smaller|promotion inhibition|activation inhibition|"
+    "activation suppression|activator inhibitor|activators inhibitors|stimulation inhibition|"
+    "improvement worsening|upregulation downregulation|induction repression|"
+    "positive negative|positively negatively|gain loss|gains losses|up down|above below|"
+    "over under|faster slower|strong weak|stronger weaker|strongly weakly|longer shorter|"
+    "earlier later|present absent|presence absence|sensitive resistant|"
+    "sensitivity resistance|agonist antagonist|agonists antagonists|maximum minimum|"
+    "always never|all none|better worse|best worst|superior inferior|success failure|"
+    "benefit harm|beneficial harmful|< >|≤ ≥"
+)
+
+
+def _forms(verb: str) -> tuple[str, ...]:
+    stem = verb[:-1] if verb.endswith("e") else verb
+    return verb, verb + ("es" if verb.endswith("ss") else "s"), stem + "ed", stem + "ing"
+
+
 OPPOSITES: dict[str, frozenset[str]] = {}
-for _pair in _PAIRS.split("|"):
-    _a, _b = _pair.split()
+for _a, _b in [p.split() for p in _OTHERS.split("|")] + [
+    f for p in _VERBS.split("|") for f in zip(*map(_forms, p.split()), strict=True)
+]:
     OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
     OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
 #: A word and its prefixed form are opposites when what follows the prefix has 4+ letters.
@@ -123,55 +126,8 @@ STOP_WORDS = frozenset(
     " same own just because since whether either et al eg ie etc".split()
 ) - NEGATIONS - OPPOSITES.keys()
 
-_QUOTES = "'\"`´‘’‚‛“”„‟′″‹›«»ʼ"
-_QUOTE_RE = re.compile(f"[{_QUOTES}]")
-_THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")
-_PUNCT = re.compile(r"[^\w\s.<>=+%±≤≥]")
-_STRAY_DOT = re.compile(r"\.(?:(?!\d)|(?<!\d\.))")  # a dot not between two digits
-_KEEP = set(range(48, 58)) | set(range(97, 123)) | {ord(c) for c in " \n.<>=+%"}
-_ASCII_PUNCT = bytes(c if c in _KEEP or c > 127 else 32 for c in range(256))
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _OK, _LITTLE, _BLANK = 0, 1, 2  # a pair takes the worse of its two
-
-
-def normalize_text(text: str) -> str:
-    """The text as rules 2-5 compare it.
-
-    Unicode NFKC (full-width letters, ligatures), casefold; quotes and apostrophes
-    dropped (``don't`` -> ``dont``); brackets and other punctuation turned into spaces,
-    keeping the words inside; a decimal point between digits and the signs ``< > = + %
-    ± ≤ ≥`` kept; ``1,000`` -> ``1000``; runs of spaces collapsed.
-
-    Examples
-    --------
-    >>> normalize_text("“[Brackets] around ﬁve  Ｗｏｒｄｓ” don't, p < 0.05.")
-    'brackets around five words dont p < 0.05'
-    """
-    return _normalize_many([text])[0]
-
-
-def _normalize_many(texts: list[str]) -> list[str]:
-    """:func:`normalize_text` of each text, a few C-level passes over them all at once."""
-    texts = [t.replace("\n", " ") for t in texts]
-    out = [""] * len(texts)
-    for ascii_ in (True, False):
-        where = [k for k, t in enumerate(texts) if t.isascii() is ascii_]
-        if not where:
-            continue
-        if ascii_:
-            joined = "\n".join(texts[k] for k in where).lower()
-        else:
-            nfkc = (unicodedata.normalize("NFKC", texts[k]) for k in where)
-            joined = unicodedata.normalize("NFKC", "\n".join(nfkc).casefold())
-        if joined.isascii():
-            joined = joined.encode().translate(None, _QUOTES[:3].encode()).decode()
-            joined = _THOUSANDS.sub("", joined).encode().translate(_ASCII_PUNCT).decode()
-        else:
-            joined = _THOUSANDS.sub("", _QUOTE_RE.sub("", joined)).replace("_", " ")
-            joined = _PUNCT.sub(" ", joined)
-        for k, line in zip(where, _STRAY_DOT.sub(" ", joined).split("\n")):
-            out[k] = " ".join(line.split())
-    return out
 
 
 def _counterparts(word: str) -> set[str]:
@@ -185,10 +141,6 @@ def _counterparts(word: str) -> set[str]:
                 if x and word.startswith(x) and len(word) - len(x) >= 4:
                     found.add(y + word[len(x):])
     return found
-
-
-def _inflection(word: str, others: Sequence[str]) -> bool:
-    return len(word) >= 4 and any(word[:4] == o[:4] for o in others)
 
 
 class PairTexts:
@@ -215,7 +167,6 @@ class PairTexts:
         self._norm = np.full(n, "", dtype=object)
         self._cut = np.full(n, "", dtype=object)  # what the lexical ratio compares
         self._numbers = np.full(n, "", dtype=object)
-        self._hash = np.zeros((2, n), dtype=np.int64)  # of the normalised text, the numbers
         self._entries: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, word ids)
         self._vocab: dict[str, int] = {}
         self._words: list[str] = []
@@ -232,17 +183,7 @@ class PairTexts:
         >>> len(PairTexts.from_texts(["a claim", None]))
         2
         """
-        out = []
-        for pos, text in enumerate(texts):
-            if text is None or (isinstance(text, float) and text != text):
-                text = ""
-            if not isinstance(text, str):
-                raise ParameterError(
-                    f"texts must be strings (or None for no text); position {pos} holds a "
-                    f"{type(text).__name__}: {text!r}. Pass the entities' title or summary text."
-                )
-            out.append(text)
-        return cls(out)
+        return cls(as_texts(texts))
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -250,7 +191,7 @@ class PairTexts:
     def _read(self, positions: np.ndarray) -> None:
         """Normalise, tokenise and count the texts at ``positions`` (all at once)."""
         texts = [self._texts[p] for p in positions.tolist()]
-        norms = _normalize_many(texts)
+        norms = normalize_texts(texts)
         lengths = [n.count(" ") + 1 if n else 0 for n in norms]
         codes, uniques = pd.factorize(np.array(" ".join(norms).split(), dtype=object))
         vocab, words, first_new = self._vocab, self._words, len(self._words)
@@ -267,7 +208,7 @@ class PairTexts:
         numbers: list[list[str]] = [[] for _ in texts]
         digits = [_NUMBER.findall(u) for u in uniques.tolist()]
         has = np.array([bool(d) for d in digits] or [False])[codes]
-        for t, c in zip(text_of[has].tolist(), codes[has].tolist()):
+        for t, c in zip(text_of[has].tolist(), codes[has].tolist(), strict=True):
             numbers[t].extend(digits[c])
         blank = np.array([not t.strip() for t in texts], dtype=bool)
         little = np.bincount(text_k, minlength=len(texts)) == 0
@@ -276,8 +217,6 @@ class PairTexts:
         self._cut[positions] = [t[:MAX_RATIO_CHARS] if len(t) > MAX_RATIO_CHARS else t
                                 for t in norms]
         self._numbers[positions] = [" ".join(sorted(n)) for n in numbers]
-        self._hash[0, positions] = [hash(n) for n in norms]
-        self._hash[1, positions] = [hash(n) for n in self._numbers[positions]]
         marks = np.zeros((2, len(words)), dtype=bool)
         marks[:, :first_new] = self._marks
         for k in range(first_new, len(words)):
@@ -295,8 +234,9 @@ class PairTexts:
             order = np.argsort(self._df, kind="stable")
             rank = np.empty(len(order), dtype=np.int32)
             rank[order] = np.arange(len(order), dtype=np.int32)
-            rows = np.concatenate([e[0] for e in self._entries])
-            cols = rank[np.concatenate([e[1] for e in self._entries])]
+            none = [(np.zeros(0, np.int64),) * 2]
+            rows = np.concatenate([e[0] for e in self._entries or none])
+            cols = rank[np.concatenate([e[1] for e in self._entries or none])]
             m = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)),
                               shape=(len(self), len(order)))
             m.sort_indices()
@@ -329,15 +269,10 @@ class PairTexts:
         ['candidate edge', 'numbers differ: 2010 | 2017', 'general, election']
         """
         i, j, cos = self._check(i, j, cosine)
-        if not len(i):
-            return pd.DataFrame({c: [] for c in COLUMNS}).astype(
-                {"label": pd.CategoricalDtype(LABELS), "lexical_ratio": float,
-                 "numbers_differ": bool, "opposite": bool})
         need = np.zeros(len(self), dtype=bool)
         need[i] = need[j] = True
-        need &= ~self._done
-        if need.any():
-            self._read(np.flatnonzero(need))
+        if (need & ~self._done).any():
+            self._read(np.flatnonzero(need & ~self._done))
         m, joins, words, (neg_col, opp_col) = self._csr()
         a, b = m[i], m[j]
         both = a.multiply(b).tocsr()
@@ -348,11 +283,8 @@ class PairTexts:
 
         status = np.maximum(self._status[i], self._status[j])
         ok = status == _OK
-        same = self._hash[:, i] == self._hash[:, j]
-        dup = ok & same[0]
-        dup[dup] = self._norm[i[dup]] == self._norm[j[dup]]  # rule out hash collisions
-        numbers_differ = ~same[1]
-        numbers_differ[same[1]] = self._numbers[i[same[1]]] != self._numbers[j[same[1]]]
+        dup = ok & (self._norm[i] == self._norm[j])
+        numbers_differ = (self._numbers[i] != self._numbers[j]).astype(bool)
         jaccard = n_both / np.maximum(n_both + n_a + n_b, 1)
         ratio = np.where(dup, 1.0, np.nan)
         todo = np.flatnonzero(
@@ -372,7 +304,8 @@ class PairTexts:
         opposite = np.zeros(len(i), dtype=bool)
         marker = neg_col | opp_col
         for k in np.flatnonzero(maybe).tolist():
-            ca, cb = _row(a_only, k), _row(b_only, k)
+            ca = a_only.indices[a_only.indptr[k]:a_only.indptr[k + 1]]
+            cb = b_only.indices[b_only.indptr[k]:b_only.indptr[k + 1]]
             few = n_both[k] > 0 and len(ca) + len(cb) <= _FEW
             found = _opposition(
                 words[ca[marker[ca]]].tolist(), words[cb[marker[cb]]].tolist(),
@@ -388,26 +321,20 @@ class PairTexts:
         reason[near] = [f"near-identical wording (ratio {r:.2f})" for r in ratio[near]]
         rows = ok & ~dup & numbers_differ
         reason[rows] = [_numbers_reason(x, y) for x, y in
-                        zip(self._numbers[i[rows]], self._numbers[j[rows]])]
+                        zip(self._numbers[i[rows]], self._numbers[j[rows]], strict=True)]
         label[dup], reason[dup] = LABELS.index(DUPLICATE), "same text after normalisation"
         reason[status == _LITTLE] = "too little text to compare"
         reason[status == _BLANK] = "no text to compare"
 
         differs = _join(a_only, joins, MAX_DIFFERS) + " | " + _join(b_only, joins, MAX_DIFFERS)
         differs[(n_a == 0) & (n_b == 0)] = ""
-        return pd.DataFrame({
-            "label": pd.Categorical.from_codes(label, categories=list(LABELS)),
-            "reason": reason,
-            "shared": _join(both, joins, MAX_SHARED),
-            "differs": differs,
-            "lexical_ratio": ratio,
-            "numbers_differ": numbers_differ,
-            "opposite": opposite,
-        }, columns=COLUMNS)
+        label = pd.Categorical.from_codes(label, categories=list(LABELS))
+        values = (label, reason, _join(both, joins, MAX_SHARED), differs, ratio,
+                  numbers_differ, opposite)
+        return pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
 
     def _check(self, i: object, j: object, cosine: object) -> tuple[np.ndarray, ...]:
-        i, j = np.asarray(i), np.asarray(j)
-        cos = np.asarray(cosine, dtype=np.float64)
+        i, j, cos = np.asarray(i), np.asarray(j), np.asarray(cosine, dtype=np.float64)
         if not (i.ndim == j.ndim == cos.ndim == 1 and len(i) == len(j) == len(cos)):
             raise ParameterError(
                 "i, j and cosine must be 1-D arrays of the same length (one element per "
@@ -415,34 +342,27 @@ class PairTexts:
                 "cosine columns of the pairs frame."
             )
         for name, x in (("i", i), ("j", j)):
-            if len(x) and not np.issubdtype(x.dtype, np.integer):
+            if len(x) and (not np.issubdtype(x.dtype, np.integer)
+                           or x.min() < 0 or x.max() >= len(self)):
                 raise ParameterError(
-                    f"{name} must hold integer entity positions; got dtype {x.dtype}. "
-                    "Pass positions, not ids (see the pairs frame's i and j columns)."
-                )
-            if len(x) and (x.min() < 0 or x.max() >= len(self)):
-                raise ParameterError(
-                    f"{name} must be entity positions in [0, {len(self)}); got values from "
-                    f"{x.min()} to {x.max()}. Build PairTexts from all the entities' texts."
+                    f"{name} must be integer entity positions in [0, {len(self)}); got dtype "
+                    f"{x.dtype} with values {x.min()} to {x.max()}. Pass positions, not ids, "
+                    "and build PairTexts from all the entities' texts."
                 )
         return i.astype(np.int64), j.astype(np.int64), cos
 
 
-def _row(m: sp.csr_matrix, k: int) -> np.ndarray:
-    return m.indices[m.indptr[k]:m.indptr[k + 1]]
-
-
 def _any_in(m: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
-    """Per row: does it hold any of the marked columns?"""
+    """Per row, whether it holds any of the marked columns."""
     total = np.concatenate([[0], np.cumsum(columns[m.indices], dtype=np.int64)])
     return total[m.indptr[1:]] > total[m.indptr[:-1]]
 
 
 def _join(m: sp.csr_matrix, joins: np.ndarray, limit: int) -> np.ndarray:
-    """Per row, its first ``limit`` words joined with ", " (in one join and one split).
+    r"""Per row, its first ``limit`` words joined with ", " (in one join and one split).
 
     ``joins`` holds each column's word followed by ", ", then each followed by \\x01,
-    which :func:`normalize_text` never leaves in a word.
+    which :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
     """
     kept = np.minimum(np.diff(m.indptr), limit)
     step = np.arange(limit)
@@ -459,11 +379,10 @@ def _opposition(
     a_marks: list[str], b_marks: list[str], few: tuple[list[str], list[str]] | None,
     ratio: float,
 ) -> tuple[str, bool] | None:
-    """Rule 4 for one pair: the reason and whether the texts are nearly alike.
+    """Rule 4 for one pair: (reason, nearly alike?), or None if the difference is not opposite.
 
-    ``a_marks`` and ``b_marks`` are the differing negations and opposable words of each
-    side; ``few`` all the differing words when they are few (else None). None when the
-    difference is not opposite.
+    ``a_marks``, ``b_marks``: each side's differing negations and words with an opposite;
+    ``few``: all the differing words when there are at most ``_FEW`` (else None).
     """
     b_set = set(b_marks)
     pairs = [(w, v) for w in a_marks for v in sorted(_counterparts(w) & b_set)]
@@ -478,15 +397,14 @@ def _opposition(
     near = bool(ratio >= CONTRADICTION_RATIO)
     if not near and few is not None:
         marks = NEGATIONS.union(*pairs)
-        a_all, b_all = few
-        other = [w for w in a_all if w not in marks and not _inflection(w, b_all)]
-        other += [w for w in b_all if w not in marks and not _inflection(w, a_all)]
+        other = [w for side, rest in (few, few[::-1]) for w in side if w not in marks
+                 and not (len(w) >= 4 and any(w[:4] == o[:4] for o in rest))]  # inflections
         near = len(other) <= MAX_OTHER_DIFFERING
     return reason, near
 
 
 def _numbers_reason(a: str, b: str) -> str:
-    """ "numbers differ: <a-only numbers> | <b-only numbers>" (multisets; "none" if none)."""
+    """The reason of rule 3: the numbers only in a | only in b (multisets)."""
     if " " in a or " " in b:
         ca, cb = Counter(a.split()), Counter(b.split())
         a, b = " ".join((ca - cb).elements()), " ".join((cb - ca).elements())
