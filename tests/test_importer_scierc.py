@@ -8,9 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ci import unavailable
-
 import explorer
+from ci import unavailable
 from explorer.errors import SchemaError
 from explorer.importers.scierc import ATTRIBUTION, import_scierc
 

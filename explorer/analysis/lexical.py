@@ -8,9 +8,10 @@ far more than a shared "cells"). :func:`combined_score` blends the two to rank p
 
 For the TF-IDF, words are runs of letters and digits (``(?u)\b\w+\b``, lowercased,
 so one-letter words such as the D of "vitamin D" count); a word seen in a single text is
-kept (it scores 0 against every other text anyway). Weights are sublinear tf (1 + log tf) times smoothed
-idf, and every text's vector has unit length, so a pair's score is a cosine in [0, 1]:
-1 for the same words in the same proportions, 0 for no word in common or a blank text.
+kept (it scores 0 against every other text anyway). Weights are sublinear tf
+(1 + log tf) times smoothed idf, and every text's vector has unit length, so a pair's
+score is a cosine in [0, 1]: 1 for the same words in the same proportions, 0 for no word
+in common or a blank text.
 :data:`TFIDF_ARGS` are the vectorizer's arguments; the Spark engine
 (:mod:`explorer.scale.idf`) must build its scorers with the same ones.
 """

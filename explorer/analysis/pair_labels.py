@@ -331,7 +331,8 @@ class PairTexts:
         label = pd.Categorical.from_codes(label, categories=list(LABELS))
         values = (label, reason, _join(both, joins, MAX_SHARED), differs, ratio,
                   numbers_differ, opposite)
-        return pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
+        out = pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
+        return out.astype({c: str for c in ("reason", "shared", "differs")})
 
     def _check(self, i: object, j: object, cosine: object) -> tuple[np.ndarray, ...]:
         i, j, cos = np.asarray(i), np.asarray(j), np.asarray(cosine, dtype=np.float64)

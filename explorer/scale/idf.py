@@ -10,8 +10,9 @@ smoothed), broadcast, and each batch of pairs builds its TF-IDF rows with it
 (alphabetical) order, the graph's restricted to them, so the sums run in the same
 order and the lexical similarities equal the local ones.
 
-:data:`VECTORIZER` must stay the arguments of ``LexicalScorer.fit``; the agreement test
-in ``tests/test_spark.py`` compares the scores of both engines and fails when they drift.
+The vectorizer is built with :data:`~explorer.analysis.lexical.TFIDF_ARGS`, the arguments
+of ``LexicalScorer.fit``; the agreement test in ``tests/test_spark.py`` compares the
+scores of both engines, so it fails if the two ever drift apart.
 """
 
 from __future__ import annotations
@@ -23,21 +24,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..analysis.lexical import LexicalScorer
+from ..analysis.lexical import TFIDF_ARGS, LexicalScorer
 
-__all__ = ["VECTORIZER", "WORDS_SCHEMA", "batch_scorer", "document_words", "idf_table"]
+__all__ = ["WORDS_SCHEMA", "batch_scorer", "document_words", "idf_table"]
 
-#: The TfidfVectorizer arguments of :meth:`LexicalScorer.fit`.
-VECTORIZER: dict[str, Any] = {
-    "sublinear_tf": True, "dtype": np.float32, "token_pattern": r"(?u)\b\w+\b",
-}
 WORDS_SCHEMA = "word string"
 
 
 def _vectorizer() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(**VECTORIZER)
+    return TfidfVectorizer(**TFIDF_ARGS)
 
 
 def document_words(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

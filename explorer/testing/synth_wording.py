@@ -8,8 +8,9 @@ one (half of one paper title joined to half of another, or a whole title) and tw
 statements (a sentence of the abstract of that title, often joined to the second half of
 another sentence, and another sentence of the same abstract). Papers and methods take the
 title-like recipe, the other kinds the first statement; a paper's summary is the first
-statement, the other summaries the second. Each family replaces :data:`FAMILY_RATE` of the
-replaceable words the same way; each entity then replaces another share of its own
+statement, the other summaries the second. Each family replaces a share of the replaceable
+words the same way (:func:`family_rate`: more in larger graphs, whose families reuse each
+pool sentence more often); each entity then replaces another share of its own
 (:data:`MEMBER_RATES`), may drop a word and may add a qualifier. So texts of one family are
 paraphrases, texts of two families share few words, and the pool's sentences are reused
 without the graph filling up with near-copies as it grows.
@@ -32,6 +33,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -39,10 +42,13 @@ import pyarrow.compute as pc
 from .synth_render import Recipes, render
 from .synth_texts import TextPool
 
-__all__ = ["QUALIFIERS", "QUESTION_FORMS", "NOTE_PREFIXES", "entity_texts"]
+__all__ = ["NOTE_PREFIXES", "QUALIFIERS", "QUESTION_FORMS", "entity_texts", "family_rate"]
 
-#: Share of the replaceable words a family replaces (the same way in all its texts).
+#: Share of the replaceable words a family replaces (the same way in all its texts) ...
 FAMILY_RATE = 0.35
+#: ... up to FAMILY_RATE_FROM entities; each tenfold beyond adds FAMILY_RATE_PER_DECADE.
+FAMILY_RATE_FROM = 100_000
+FAMILY_RATE_PER_DECADE = 0.2
 #: Each entity replaces a share of the remaining replaceable words drawn from this range.
 MEMBER_RATES = (0.02, 0.20)
 #: Family sizes ``s = 1 .. FAMILY_SIZE_MAX`` are drawn with weights ``s ** -FAMILY_SIZE_EXPONENT``.
@@ -81,6 +87,22 @@ QUESTION_FORMS = (
     "Can we confirm that ",
 )
 NOTE_PREFIXES = ("", "Note: ", "To check: ", "Follow-up: ", "Open issue: ", "Reviewer: ")
+
+
+def family_rate(n: int) -> float:
+    """Share of the replaceable words a family replaces, in a graph of ``n`` entities.
+
+    Beyond :data:`FAMILY_RATE_FROM` entities the pool's sentences serve more and more
+    families; replacing more of their words keeps the number of close pairs per entity
+    about flat (wordllama: 3 at 100k, 4 at 1M, instead of 8 with a fixed rate).
+
+    Examples
+    --------
+    >>> family_rate(10_000), family_rate(100_000), round(family_rate(1_000_000), 2)
+    (0.35, 0.35, 0.55)
+    """
+    decades = max(0.0, math.log10(max(n, 1) / FAMILY_RATE_FROM))
+    return min(0.8, FAMILY_RATE + FAMILY_RATE_PER_DECADE * decades)
 
 
 def _lengths(pool: TextPool, text: np.ndarray) -> np.ndarray:
@@ -183,7 +205,7 @@ def entity_texts(
     end[:n][question] = len(_EXTRAS) - 1
     recipes = Recipes.of(**cols, flip=flip, lower=lower, end=end)
     rows = np.r_[np.arange(n), n + np.flatnonzero(wants)]
-    text = render(pool, recipes.take(rows), family_rate=FAMILY_RATE, extras=_EXTRAS)
+    text = render(pool, recipes.take(rows), family_rate=family_rate(n), extras=_EXTRAS)
     slug = text.slice(0, n)
     prefix = np.full(n, "", dtype=object)
     prefix[question] = np.array(QUESTION_FORMS, dtype=object)[
