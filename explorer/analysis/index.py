@@ -1,10 +1,8 @@
 """Cosine similarity over entity vectors: per-entity neighbors and whole-graph pairs.
 
-Works on arrays and ids only; typed edges are :mod:`explorer.analysis.related`'s concern.
-Per-entity queries use scikit-learn ``NearestNeighbors(metric="cosine")``; whole-graph
-pairs use one of the engines in :mod:`explorer.analysis.engines` (``"exact"`` blocked
-matmul, ``"brute"`` scikit-learn, ``"faiss"`` IVF; ``"auto"`` is exact up to
-``exact_max`` vectors and faiss above). Measured trade-offs: ``docs/performance.md``.
+Arrays and ids only (typed edges are :mod:`explorer.analysis.related`'s concern). Queries:
+scikit-learn ``NearestNeighbors(metric="cosine")``; whole-graph pairs: the engines of
+:mod:`explorer.analysis.engines` (``"auto"``: exact up to ``exact_max``, faiss above).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from ..suggest import closest
 from .engines.brute import brute_nearest, brute_pairs
 from .engines.exact import concat, exact_nearest, exact_pairs
 from .engines.faiss_ivf import build_ivf, faiss_nearest, faiss_pairs
-from .engines.frames import empty_ids_frame, pairs_frame
+from .engines.frames import empty_ids_frame, fitted_ids, pairs_frame
 from .thresholds import DEFAULT_EXACT_MAX, DEFAULT_MIN_COSINE, Method, as_method, check_min_cosine
 from .vectors import normalized
 
@@ -121,22 +119,7 @@ class SimilarityIndex:
         check_int(self.nprobe, "nprobe", 1)
 
         x, nonzero = normalized(vectors, copy=copy)
-        n = x.shape[0]
-        if isinstance(ids, pd.Index) and len(ids) == n and ids.is_unique:
-            id_array = ids.to_numpy(dtype=object)
-        elif ids is None:
-            id_array = np.array([str(k) for k in range(n)], dtype=object)
-        else:
-            id_array = np.array([str(v) for v in ids], dtype=object)
-            if id_array.shape != (n,):
-                raise EmbeddingError(
-                    f"ids has {len(id_array)} entries but vectors has {n} rows; "
-                    "give one id per row."
-                )
-        position = ids if isinstance(ids, pd.Index) else pd.Index(id_array)
-        if not position.is_unique:
-            dupes = position[position.duplicated()].unique()[:5].tolist()
-            raise EmbeddingError(f"ids must be unique; repeated: {dupes}.")
+        id_array, position = fitted_ids(ids, x.shape[0])
 
         self._x = x
         self.nonzero_ = nonzero
