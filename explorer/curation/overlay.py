@@ -31,16 +31,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from .store import KINDS, CurationError
+from .errors import CurationError
+from .frames import ARROW, category_dtype, empty, filter_rows, rows_of
+from .store import KINDS
 
 __all__ = ["PROVENANCE_COLUMNS", "Overlay", "apply_decisions", "check_merge"]
 
 PROVENANCE_COLUMNS = ("curated_by", "curated_at", "curated_score", "curated_model", "decision_id")
 EDGE_KEY = ("source", "target", "relation", "note")
 POSITION = np.int32  # old -> new entity positions: 4-byte look-ups are 6x faster at 5M
-ARROW = pd.arrays.ArrowExtensionArray  # ArrowStringArray (pandas' "str") is one
 ARROW_TYPES = {"curated_at": pa.timestamp("ns", tz="UTC"), "curated_score": pa.float64(),
                "decision_id": pa.int64()}
 COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write")
@@ -77,7 +77,7 @@ def check_merge(aliases: Mapping[str, str], keep: str, drop: str, *,
     >>> check_merge({"c:2": "c:1"}, "c:2", "c:1")
     Traceback (most recent call last):
     ...
-    explorer.curation.store.CurationError: Cannot merge 'c:1' into 'c:2': 'c:2' was already \
+    explorer.curation.errors.CurationError: Cannot merge 'c:1' into 'c:2': 'c:2' was already \
 merged into 'c:1', so they are one entity; undo that merge first to reverse it.
     """
     if keep == drop:
@@ -135,7 +135,7 @@ def apply_decisions(entities: pd.DataFrame, edges: pd.DataFrame,
     ids, n = out.entities["id"], len(d)
     names = np.concatenate([d["a"].to_numpy(object), d["b"].to_numpy(object)])
     codes, uniques = pd.factorize(names)
-    at = _rows_of(ids, uniques)[codes]  # each name's entity row, -1 if none
+    at = rows_of(ids, uniques)[codes]  # each name's entity row, -1 if none
     kind, did, problems = d["kind"].to_numpy(object), d["id"].to_numpy(), []
     known, is_merge = d["kind"].isin(KINDS).to_numpy(), (d["kind"] == "merge").to_numpy()
     for i in np.flatnonzero(((at[:n] < 0) | (at[n:] < 0)) & known):
@@ -238,13 +238,13 @@ def _merge_entities(out: Overlay, children: dict[int, list[int]],
     members_a, groups_a, roots_a = np.array(members), np.array(groups), np.array(roots)
     keep = np.ones(len(entities), dtype=bool)
     keep[list(final)] = False
-    result = _filter(entities, keep)
+    result = filter_rows(entities, keep)
     new_position = np.append(np.cumsum(keep) - 1, -1).astype(POSITION)
     for drop, root in final.items():
         new_position[drop] = new_position[root]
     filled = {}
     for name in entities.columns.drop("id", errors="ignore"):
-        has = ~_empty(entities[name].iloc[members_a])
+        has = ~empty(entities[name].iloc[members_a])
         firsts, index = np.unique(groups_a[has], return_index=True)
         chosen = members_a[has][index]
         change = chosen != roots_a[firsts]
@@ -256,51 +256,6 @@ def _merge_entities(out: Overlay, children: dict[int, list[int]],
     return new_position
 
 
-def _empty(values: pd.Series) -> np.ndarray:
-    """NA, empty text, or an empty list/tuple/array."""
-    if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
-        return (values.isna() | (values.str.len() == 0)).to_numpy(dtype=bool)
-    if not pd.api.types.is_object_dtype(values):
-        return values.isna().to_numpy()
-    sized = (str, list, tuple, dict, np.ndarray)
-    return np.fromiter((len(v) == 0 if isinstance(v, sized) else v is None or pd.isna(v)
-                        for v in values.to_numpy()), dtype=bool, count=len(values))
-
-
-def _rows_of(ids: pd.Series, names: np.ndarray) -> np.ndarray:
-    """The row of each name in ``ids`` (-1 if absent), and -1 at the end (for code -1)."""
-    rows = np.full(len(names) + 1, -1, dtype=np.int64)
-    if isinstance(ids.array, ARROW) and pd.api.types.is_string_dtype(ids) and len(names):
-        # one hash of the (few) names and one probe per id: 3x faster than hashing the ids
-        arrow = ids.array.__arrow_array__()
-        index = np.asarray(pc.index_in(arrow, value_set=pa.array(names, arrow.type)).fill_null(-1))
-        found = np.flatnonzero(index >= 0)
-        rows[index[found]] = found
-    elif len(names):
-        found = np.flatnonzero(ids.isin(names).to_numpy())
-        rows[pd.Index(names).get_indexer(ids.iloc[found])] = found
-    return rows
-
-
-def _filter(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """``frame[keep]`` with a fresh index; Arrow columns through ``filter`` (10x a take)."""
-    if keep.all():
-        return frame.reset_index(drop=True)
-    mask, columns = pa.array(keep), {}
-    for name in frame.columns:
-        array = frame[name].array
-        array = pd.array(array.__arrow_array__().filter(mask), dtype=array.dtype) \
-            if isinstance(array, ARROW) else array[keep]
-        columns[name] = pd.Series(array, name=name)
-    return pd.DataFrame(columns, copy=False)
-
-
-def _category_dtype(categories: pd.Index, ordered: bool | None) -> pd.CategoricalDtype:
-    """A dtype over categories known to be unique, skipping the 0.3 s-per-1M-ids check."""
-    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
-    return fast(categories, ordered) if fast else pd.CategoricalDtype(categories, ordered)
-
-
 def _rewrite_end(column: pd.Series, aligned: bool, out: Overlay, new_position: np.ndarray,
                  dropped: list[int]) -> tuple[pd.Series, np.ndarray]:
     """An endpoint column with the merged ids replaced, and which rows changed."""
@@ -308,7 +263,7 @@ def _rewrite_end(column: pd.Series, aligned: bool, out: Overlay, new_position: n
         codes = column.cat.codes.to_numpy()
         changed = np.zeros(len(column.cat.categories) + 1, dtype=bool)  # the last: code -1
         changed[dropped] = True
-        dtype = _category_dtype(pd.Index(out.entities["id"]), column.cat.ordered)
+        dtype = category_dtype(pd.Index(out.entities["id"]), column.cat.ordered)
         return pd.Series(pd.Categorical.from_codes(new_position[codes], dtype=dtype,
                                                    validate=False)), \
             changed[codes]
@@ -354,7 +309,7 @@ def _rewrite_edges(out: Overlay, edges: pd.DataFrame, aligned: dict[str, bool],
     out.n_self_loops_dropped, out.n_duplicates_collapsed = len(loops), len(duplicates)
     keep = np.ones(len(edges), dtype=bool)
     keep[loops] = keep[duplicates] = False
-    return _filter(edges.assign(**ends), keep)
+    return filter_rows(edges.assign(**ends), keep)
 
 
 def _append_edges(out: Overlay, edges: pd.DataFrame, d: pd.DataFrame,
@@ -411,7 +366,7 @@ def _extend(column: pd.Series, values: list | None, k: int, codes=None) -> pd.Se
         wide = old.dtype if len(categories) < np.iinfo(old.dtype).max else np.int64
         return pd.Series(pd.Categorical.from_codes(
             np.concatenate([old, np.asarray(codes, dtype=wide)], dtype=wide),
-            dtype=_category_dtype(categories, column.cat.ordered), validate=False))
+            dtype=category_dtype(categories, column.cat.ordered), validate=False))
     try:
         tail = pd.Series(values, dtype=column.dtype)
     except (TypeError, ValueError):
