@@ -174,17 +174,7 @@ PICK_NODE = """() => {
 def test_explorer_in_jupyterlab_redraws_when_hops_change(lab, tmp_path):
     with chromium_page(viewport={"width": 1500, "height": 1100}) as page:
         try:
-            page.goto(lab)
-            page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
-            accept_kernel_dialog(page)
-            # The kernel must be up before Run All (the status bar says "Idle").
-            page.wait_for_selector(
-                ".jp-NotebookPanel-toolbar [data-status='idle'], "
-                ".jp-Toolbar-kernelStatus[data-status='idle']",
-                timeout=60_000,
-            )
-            run_all_cells(page)
-            page.wait_for_selector(".jp-OutputArea .claim-explorer iframe", timeout=120_000)
+            open_and_run(page, lab)
             before = wait_for_node_count(page)
             assert before > 1
 
@@ -231,6 +221,7 @@ def test_explorer_in_jupyterlab_redraws_when_hops_change(lab, tmp_path):
 
 
 def open_and_run(page, url: str) -> None:
+    """Open the notebook, wait for its kernel (the status says "Idle"), run every cell."""
     page.goto(url)
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
     accept_kernel_dialog(page)
