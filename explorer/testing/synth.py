@@ -20,8 +20,9 @@ SciFact, shipped with the package (:data:`DEFAULT_TEXTS`), or the ``texts`` you 
 Entities come in small families of paraphrases; a text joins halves of two sentences and
 replaces some words by others of the same class (numbers, gene names, ``-tion`` nouns, ...),
 so that the texts are nearly all distinct and, as in real data, an entity has a few close
-neighbours however large the graph: with wordllama about 2-4 pairs per entity at cosine
->= 0.60 from 10,000 to 100,000 entities (SciFact itself: 3.1; ``benchmarks/synth_realism.py``
+neighbours whatever the size of the graph: with wordllama, 3.0, 3.3 and 3.6 pairs per
+entity at cosine >= 0.60 at 10,000, 100,000 and 1,000,000 entities, 72-74 % of the
+entities with at least one (SciFact itself: 3.1 and 72 %; ``benchmarks/synth_realism.py``
 measures it). 0.5 % of the entities are planted near-duplicates of another and 0.1 %
 contradictions (a claim restated with ``increases`` -> ``decreases``). Papers and methods
 take title-like texts, the other kinds statements; questions are phrased as questions and
@@ -37,7 +38,7 @@ then target row, then relation.
 
 The same ``seed`` gives the same frames (and byte-identical Parquet with the same pyarrow);
 another seed gives another graph. Everything is vectorised (texts are rendered on two
-threads): a million entities and five million edges take about 16 s of CPU time and 2.3 GB.
+threads): a million entities and five million edges take about 20 s of CPU time and 2.3 GB.
 
 Examples
 --------
