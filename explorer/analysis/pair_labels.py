@@ -200,7 +200,8 @@ class PairTexts:
         words.extend(list(vocab)[first_new:])
         text_of = np.repeat(np.arange(len(texts)), lengths)
         keep = ids[codes] >= 0 if len(codes) else np.zeros(0, dtype=bool)
-        key = np.unique(text_of[keep] * len(words) + ids[codes[keep]])
+        key = np.sort(text_of[keep] * len(words) + ids[codes[keep]])  # sort: faster than unique
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
         text_k, ids_k = np.divmod(key, max(len(words), 1))
         self._entries.append((positions[text_k], ids_k))
         self._df = np.concatenate([self._df, np.zeros(len(words) - first_new, np.int64)])
@@ -273,13 +274,15 @@ class PairTexts:
         need[i] = need[j] = True
         if (need & ~self._done).any():
             self._read(np.flatnonzero(need & ~self._done))
-        m, joins, words, (neg_col, opp_col) = self._csr()
+        m, joins, words, marks = self._csr()
+        code = marks[0].astype(np.uint8) | (marks[1].astype(np.uint8) << 1)
         a, b = m[i], m[j]
-        both = a.multiply(b).tocsr()
-        a_only, b_only = (a - both).tocsr(), (b - both).tocsr()
-        n_both, n_a, n_b = (np.diff(x.indptr) for x in (both, a_only, b_only))
-        neg_a, neg_b = _any_in(a_only, neg_col), _any_in(b_only, neg_col)
-        maybe = (neg_a != neg_b) | (_any_in(a_only, opp_col) & _any_in(b_only, opp_col))
+        both, a_only = _split(a, b)
+        b_only = _split(b, a)[1]
+        n_both, n_a, n_b = (np.diff(x[0]) for x in (both, a_only, b_only))
+        neg_a, opp_a = _flags(a_only, code)
+        neg_b, opp_b = _flags(b_only, code)
+        maybe = (neg_a != neg_b) | (opp_a & opp_b)
 
         status = np.maximum(self._status[i], self._status[j])
         ok = status == _OK
@@ -302,10 +305,10 @@ class PairTexts:
             f"near-identical wording but cosine below {DUPLICATE_COSINE:.2f}"
         )
         opposite = np.zeros(len(i), dtype=bool)
-        marker = neg_col | opp_col
+        marker = code > 0
         for k in np.flatnonzero(maybe).tolist():
-            ca = a_only.indices[a_only.indptr[k]:a_only.indptr[k + 1]]
-            cb = b_only.indices[b_only.indptr[k]:b_only.indptr[k + 1]]
+            ca = a_only[1][a_only[0][k]:a_only[0][k + 1]]
+            cb = b_only[1][b_only[0][k]:b_only[0][k + 1]]
             few = n_both[k] > 0 and len(ca) + len(cb) <= _FEW
             found = _opposition(
                 words[ca[marker[ca]]].tolist(), words[cb[marker[cb]]].tolist(),
@@ -353,24 +356,42 @@ class PairTexts:
         return i.astype(np.int64), j.astype(np.int64), cos
 
 
-def _any_in(m: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
-    """Per row, whether it holds any of the marked columns."""
-    total = np.concatenate([[0], np.cumsum(columns[m.indices], dtype=np.int64)])
-    return total[m.indptr[1:]] > total[m.indptr[:-1]]
+Rows = tuple[np.ndarray, np.ndarray]  # the indptr and indices of a CSR matrix
 
 
-def _join(m: sp.csr_matrix, joins: np.ndarray, limit: int) -> np.ndarray:
+def _split(a: sp.csr_matrix, b: sp.csr_matrix) -> tuple[Rows, Rows]:
+    """Row by row, the columns of ``a`` also in ``b``, and those only in ``a``."""
+    where = sp.csr_matrix((np.arange(1, a.nnz + 1), a.indices, a.indptr), shape=a.shape)
+    found = where.multiply(b).tocsr()  # its values: 1 + the position in ``a`` of a shared one
+    shared = np.zeros(a.nnz, dtype=bool)
+    shared[found.data - 1] = True
+    only = np.concatenate([[0], np.cumsum(np.diff(a.indptr) - np.diff(found.indptr))])
+    return (found.indptr, found.indices), (only, a.indices[~shared])
+
+
+def _flags(rows: Rows, code: np.ndarray) -> np.ndarray:
+    """Per row, whether it holds a column with bit 1 of ``code``, and with bit 2."""
+    hit = np.flatnonzero(code[rows[1]])
+    at = np.searchsorted(rows[0], hit, side="right") - 1
+    out = np.zeros((2, len(rows[0]) - 1), dtype=bool)
+    for bit in (0, 1):
+        out[bit, at[(code[rows[1][hit]] >> bit) & 1 > 0]] = True
+    return out
+
+
+def _join(rows: Rows, joins: np.ndarray, limit: int) -> np.ndarray:
     r"""Per row, its first ``limit`` words joined with ", " (in one join and one split).
 
     ``joins`` holds each column's word followed by ", ", then each followed by \\x01,
     which :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
     """
-    kept = np.minimum(np.diff(m.indptr), limit)
+    indptr, indices = rows
+    kept = np.minimum(np.diff(indptr), limit)
     step = np.arange(limit)
     mask = step < kept[:, None]
-    cols = m.indices[(m.indptr[:-1, None] + step)[mask]]
+    cols = indices[(indptr[:-1, None] + step)[mask]]
     cols += (step == (kept - 1)[:, None])[mask] * (len(joins) // 2)
-    out = np.full(m.shape[0], "", dtype=object)
+    out = np.full(len(kept), "", dtype=object)
     if len(cols):
         out[kept > 0] = "".join(joins[cols].tolist()).split("\x01")[:-1]
     return out
