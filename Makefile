@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
-# Debian's chromium for the browser tests (never `playwright install`).
+# Debian's chromium for the browser tests (never `playwright install`), and Java 17 for
+# the Spark tests, each installed only when missing.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi; }
 
 ## Open JupyterLab on the main notebook with the bundled data.
 explore: $(STAMP)

@@ -130,7 +130,7 @@ def _spark_candidates(args: argparse.Namespace) -> int:
     found = spark_candidates(
         data_folder(args), args.out, embedder=args.embedder or "wordllama",
         min_cosine=args.min_cosine, master=args.spark_master,
-        per_entity=args.per_entity or None,
+        per_entity=args.per_entity or None, overwrite=args.overwrite,
     )
     print(f"Wrote {found:,} pairs to {args.out}")
     return 0

@@ -43,7 +43,9 @@ def spark():
     _spark_available()
     from explorer.scale import get_session
 
-    return get_session("local[2]")
+    session = get_session("local[2]")
+    yield session
+    session.stop()  # frees the JVM for the rest of the suite; a later call starts a new one
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,13 @@ def graph5k(tmp_path_factory) -> Path:
 
 def _pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(frame["id_a"], frame["id_b"], strict=True))
+
+
+@pytest.fixture(autouse=True)
+def _no_minilm_rescoring(monkeypatch):
+    # The local engine re-scores graphs up to 20,000 entities with MiniLM (when the extra
+    # is installed); the Spark engine ranks by the embedder's cosine (docs/scale-out.md).
+    monkeypatch.setenv("EXPLORER_MINILM_RESCORE", "0")
 
 
 def _local(folder: Path, embedder: str, per_entity: int | None,

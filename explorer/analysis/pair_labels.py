@@ -46,6 +46,8 @@ from rapidfuzz import fuzz, process
 from explorer.analysis.lexical import as_texts, normalize_text, normalize_texts
 from explorer.errors import ParameterError
 
+from .pair_words import NEGATIONS, STOP_WORDS, counterparts
+
 __all__ = [
     "CANDIDATE_EDGE", "DUPLICATE", "LABELS", "POSSIBLE_CONTRADICTION", "POSSIBLE_DUPLICATE",
     "SUGGESTED_RELATION", "PairTexts", "normalize_text",
@@ -73,74 +75,9 @@ MAX_SHARED = 8  #: words shown in ``shared``
 MAX_DIFFERS = 6  #: words shown on each side of ``differs``
 _FEW = 12  # rule 4 counts the other differing words only up to this many in all
 
-NEGATIONS = frozenset(
-    "not no never nor neither none nothing without lack lacks lacked lacking absence absent"
-    " fail fails failed failing cannot cant dont doesnt didnt isnt arent wasnt werent wont"
-    " hasnt havent hadnt shouldnt wouldnt couldnt non unable".split()
-)
-_VERBS = (  # each in four forms: increase(s), increased, increasing
-    "increase decrease|increase reduce|promote inhibit|activate suppress|activate inhibit|"
-    "stimulate inhibit|improve worsen|raise lower|enhance reduce|enhance impair|"
-    "upregulate downregulate|induce repress|accelerate slow|elevate lower|elevate reduce|"
-    "elevate decrease"
-)
-_OTHERS = (
-    "higher lower|high low|more less|more fewer|most least|greater smaller|greater lesser|"
-    "larger smaller|bigger smaller|promotion inhibition|activation inhibition|"
-    "activation suppression|activator inhibitor|activators inhibitors|stimulation inhibition|"
-    "improvement worsening|upregulation downregulation|induction repression|"
-    "positive negative|positively negatively|gain loss|gains losses|up down|above below|"
-    "over under|faster slower|strong weak|stronger weaker|strongly weakly|longer shorter|"
-    "earlier later|present absent|presence absence|sensitive resistant|"
-    "sensitivity resistance|agonist antagonist|agonists antagonists|maximum minimum|"
-    "always never|all none|better worse|best worst|superior inferior|success failure|"
-    "benefit harm|beneficial harmful|< >|≤ ≥"
-)
-
-
-def _forms(verb: str) -> tuple[str, ...]:
-    stem = verb[:-1] if verb.endswith("e") else verb
-    return verb, verb + ("es" if verb.endswith("ss") else "s"), stem + "ed", stem + "ing"
-
-
-OPPOSITES: dict[str, frozenset[str]] = {}
-for _a, _b in [p.split() for p in _OTHERS.split("|")] + [
-    f for p in _VERBS.split("|") for f in zip(*map(_forms, p.split()), strict=True)
-]:
-    OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
-    OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
-#: A word and its prefixed form are opposites when what follows the prefix has 4+ letters.
-PREFIX_OPPOSITES = (
-    ("", "un"), ("", "non"), ("", "in"), ("", "im"), ("", "anti"), ("pro", "anti"),
-    ("hyper", "hypo"), ("over", "under"), ("up", "down"),
-)
-_EMPTY_PREFIXED = tuple(q for p, q in PREFIX_OPPOSITES if not p)
-_PREFIXES = tuple({x for pq in PREFIX_OPPOSITES for x in pq if x})
-STOP_WORDS = frozenset(
-    "a an the and or but if then than that this these those it its itself of in on at to for"
-    " with by from as into onto upon via is are was were be been being am do does did doing"
-    " done has have had having can could may might will would should shall must also both"
-    " each such there here so very too between among during after before about through"
-    " within across per vs versus i you he she we they me him her us them my your his our"
-    " their which who whom whose what when where while how why other another some any only"
-    " same own just because since whether either et al eg ie etc".split()
-) - NEGATIONS - OPPOSITES.keys()
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _OK, _LITTLE, _BLANK = 0, 1, 2  # a pair takes the worse of its two
-
-
-def _counterparts(word: str) -> set[str]:
-    """The words that are opposite to ``word`` (the dict, then the prefixes)."""
-    found = set(OPPOSITES.get(word, ()))
-    if len(word) >= 4:
-        found.update(q + word for q in _EMPTY_PREFIXED)
-    if word.startswith(_PREFIXES):
-        for p, q in PREFIX_OPPOSITES:
-            for x, y in ((p, q), (q, p)):
-                if x and word.startswith(x) and len(word) - len(x) >= 4:
-                    found.add(y + word[len(x):])
-    return found
 
 
 class PairTexts:
@@ -222,7 +159,7 @@ class PairTexts:
         marks[:, :first_new] = self._marks
         for k in range(first_new, len(words)):
             marks[0, k] = words[k] in NEGATIONS
-            for other in _counterparts(words[k]):
+            for other in counterparts(words[k]):
                 if other in vocab:
                     marks[1, k] = marks[1, vocab[other]] = True
         self._marks = marks
@@ -242,7 +179,7 @@ class PairTexts:
                               shape=(len(self), len(order)))
             m.sort_indices()
             words = np.array(self._words, dtype=object)[order]
-            self._matrix = (m, np.concatenate([words + ", ", words + "\x01"]),
+            self._matrix = (m, np.concatenate([words + ", ", words]),
                             words, self._marks[:, order])
         return self._matrix
 
@@ -329,10 +266,10 @@ class PairTexts:
         reason[status == _LITTLE] = "too little text to compare"
         reason[status == _BLANK] = "no text to compare"
 
-        differs = _join(a_only, joins, MAX_DIFFERS) + " | " + _join(b_only, joins, MAX_DIFFERS)
+        differs = _join([a_only, b_only], joins, MAX_DIFFERS)
         differs[(n_a == 0) & (n_b == 0)] = ""
         label = pd.Categorical.from_codes(label, categories=list(LABELS))
-        values = (label, reason, _join(both, joins, MAX_SHARED), differs, ratio,
+        values = (label, reason, _join([both], joins, MAX_SHARED), differs, ratio,
                   numbers_differ, opposite)
         out = pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
         return out.astype({c: str for c in ("reason", "shared", "differs")})
@@ -379,22 +316,27 @@ def _flags(rows: Rows, code: np.ndarray) -> np.ndarray:
     return out
 
 
-def _join(rows: Rows, joins: np.ndarray, limit: int) -> np.ndarray:
-    r"""Per row, its first ``limit`` words joined with ", " (in one join and one split).
+def _join(sides: Sequence[Rows], joins: np.ndarray, limit: int) -> np.ndarray:
+    r"""Per row, each side's first ``limit`` words joined with ", ", the sides with " | ".
 
-    ``joins`` holds each column's word followed by ", ", then each followed by \\x01,
-    which :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
+    One ``str.join`` over every row and one split: ``joins`` holds each column's word
+    followed by ", ", then each alone; rows end with \x01, which
+    :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
     """
-    indptr, indices = rows
-    kept = np.minimum(np.diff(indptr), limit)
+    kept = [np.minimum(np.diff(indptr), limit) for indptr, _ in sides]
+    width = sum(kept) + len(sides)  # tokens per row: the words, " | " between sides, \x01
+    start = np.cumsum(width) - width
+    tokens = np.empty(int(width.sum()), dtype=object)
     step = np.arange(limit)
-    mask = step < kept[:, None]
-    cols = indices[(indptr[:-1, None] + step)[mask]]
-    cols += (step == (kept - 1)[:, None])[mask] * (len(joins) // 2)
-    out = np.full(len(kept), "", dtype=object)
-    if len(cols):
-        out[kept > 0] = "".join(joins[cols].tolist()).split("\x01")[:-1]
-    return out
+    for (indptr, indices), k, end in zip(sides, kept, [" | "] * (len(sides) - 1) + ["\x01"],
+                                         strict=True):
+        mask = step < k[:, None]
+        last = (step == (k - 1)[:, None])[mask]
+        tokens[(start[:, None] + step)[mask]] = joins[indices[(indptr[:-1, None] + step)[mask]]
+                                                      + last * (len(joins) // 2)]
+        tokens[start + k] = end
+        start = start + k + 1
+    return np.array("".join(tokens.tolist()).split("\x01")[:-1], dtype=object)
 
 
 def _opposition(
@@ -407,7 +349,7 @@ def _opposition(
     ``few``: all the differing words when there are at most ``_FEW`` (else None).
     """
     b_set = set(b_marks)
-    pairs = [(w, v) for w in a_marks for v in sorted(_counterparts(w) & b_set)]
+    pairs = [(w, v) for w in a_marks for v in sorted(counterparts(w) & b_set)]
     neg_a = [w for w in a_marks if w in NEGATIONS]
     neg_b = [w for w in b_marks if w in NEGATIONS]
     if pairs:

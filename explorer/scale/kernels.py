@@ -18,7 +18,9 @@ per-element boxing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import contextlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,13 +177,20 @@ def block_pair(group: pd.DataFrame, dim: int, threshold: float, tile: int = TILE
     return pd.DataFrame({"i": pos_a[r], "j": pos_b[c], "cosine": cosine.astype(np.float32)})
 
 
+#: The local engine's switch for its MiniLM re-scoring (see :func:`explain_batches`).
+NO_RESCORE = "EXPLORER_MINILM_RESCORE"
+
+
 @dataclass
 class BatchSimilarity:
     """The state :func:`~explorer.analysis.candidates.explain_pairs` reads, for one batch.
 
-    The batch's texts, and a scorer with the graph's IDF.
+    The batch's texts (entity order), its :class:`PairTexts`, and a scorer with the
+    graph's IDF; ``source`` is the embedder's name, as on the local state.
     """
 
+    source: str
+    texts: Sequence[str]
     pair_texts: PairTexts
     lexical: LexicalScorer
 
@@ -190,8 +199,21 @@ class BatchSimilarity:
         return combined_score(np.asarray(cosine, dtype=np.float32), lexical)
 
 
+@contextlib.contextmanager
+def _without_rescoring() -> Iterator[None]:
+    before = os.environ.get(NO_RESCORE)
+    os.environ[NO_RESCORE] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[NO_RESCORE]
+        else:
+            os.environ[NO_RESCORE] = before
+
+
 def explain_batches(
-    batches: Iterator[pd.DataFrame], idf: Mapping[str, float] | Any
+    batches: Iterator[pd.DataFrame], idf: Mapping[str, float] | Any, source: str = "spark"
 ) -> Iterator[pd.DataFrame]:
     """Label, reason, shared and differing words, lexical similarity and score of pairs.
 
@@ -199,10 +221,11 @@ def explain_batches(
     :func:`~explorer.analysis.candidates.explain_pairs`, over the batch's texts (in entity
     order) and the graph's IDF (``idf``: a mapping word -> IDF, or a Spark broadcast of
     one; :mod:`explorer.scale.idf`). Labels, cosines and scores do not depend on the
-    batch; one thing does, as the documentation says: ``shared`` and ``differs`` list
-    words rarest first *among the batch's texts* (the local engine: among the texts of
-    every pair), so the words kept when a list is cut, and which of several opposite
-    words a reason names, may differ.
+    batch; what does is said in ``docs/scale-out.md`` ("What differs from the local
+    engine"): ``shared`` and ``differs`` list words rarest first *among the batch's
+    texts*, and the score ranks by the proposing embedder's cosine: the local engine's
+    MiniLM re-scoring (graphs up to 20,000 entities) is switched off here
+    (``EXPLORER_MINILM_RESCORE=0`` while a batch is explained).
 
     Examples
     --------
@@ -224,11 +247,12 @@ def explain_batches(
         order = np.argsort(ends, kind="stable")
         unique, first = np.unique(ends[order], return_index=True)
         batch_texts = ["" if t is None else str(t) for t in texts[order][first]]
-        state = BatchSimilarity(PairTexts.from_texts(batch_texts),
+        state = BatchSimilarity(source, batch_texts, PairTexts.from_texts(batch_texts),
                                 batch_scorer(batch_texts, table))
         li, lj = np.searchsorted(unique, i), np.searchsorted(unique, j)
         cosine = batch["cosine"].to_numpy(np.float32)
-        why = explain_pairs(state, li, lj, cosine)  # type: ignore[arg-type]
+        with _without_rescoring():
+            why = explain_pairs(state, li, lj, cosine)  # type: ignore[arg-type]
         why["label"] = why["label"].astype(str)
         why.insert(0, "j", j)
         why.insert(0, "i", i)

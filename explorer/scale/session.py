@@ -51,6 +51,14 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+# A failed task is reported once, by the exception the driver raises (translated into the
+# explorer's own error): not again by each of these with the worker's traceback.
+logger.executor.name = org.apache.spark.executor.Executor
+logger.executor.level = off
+logger.tasks.name = org.apache.spark.scheduler.TaskSetManager
+logger.tasks.level = off
+logger.writer.name = org.apache.spark.sql.execution.datasources
+logger.writer.level = off
 """
 
 _SESSION: Any = None  # the session this module started, reused by later calls

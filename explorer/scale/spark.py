@@ -199,7 +199,8 @@ def spark_candidates(
     try:
         with warnings.catch_warnings(), translated_errors():
             quiet_warnings()
-            job = _Job(session, entities_file, edges_file, work, block_size)
+            job = _Job(session, entities_file, edges_file, work, block_size,
+                       source=str(getattr(model, "name", "custom")))
             found = job.run(embedder, threshold, per_entity)
             started = time.perf_counter()
             rows = merge_parts(found, out)
@@ -215,7 +216,7 @@ class _Job:
     """One run: the session, the input files, the scratch folder."""
 
     def __init__(self, session: Any, entities: Path, edges: Path | None, work: Path,
-                 block_size: int) -> None:
+                 block_size: int, *, source: str) -> None:
         from pyspark.sql import functions
 
         self.spark, self.F = session, functions
@@ -223,6 +224,7 @@ class _Job:
         self.work, self.block = work, block_size
         self.cores = max(1, int(session.sparkContext.defaultParallelism))
         self.timings: dict[str, float] = {}  # seconds of each step, logged at the end
+        self.source = source  # the embedder's name, as on the local state
 
     def run(self, embedder: str | Embedder, threshold: float, per_entity: int | None) -> Path:
         from pyspark import StorageLevel
@@ -351,7 +353,7 @@ class _Job:
         texts = embedded.select("pos", "text")
         return (pairs.join(texts.toDF("i", "text_i"), "i").join(texts.toDF("j", "text_j"), "j")
                 .select("i", "j", "cosine", "text_i", "text_j")
-                .mapInPandas(partial(kernels.explain_batches, idf=idf),
+                .mapInPandas(partial(kernels.explain_batches, idf=idf, source=self.source),
                              kernels.EXPLAINED_SCHEMA))
 
     def _sorted(self, labelled: Any, entities: Any, per_entity: int | None) -> Path:

@@ -1,0 +1,76 @@
+"""The words behind the pair labels: negations, opposite directions, stop words.
+
+A curator can read these lists to know exactly what ``possible contradiction`` means: two
+near-identical texts whose differing words include a negation on one side only, or a word
+and its opposite (a pair below, in any of its inflections, or a prefixed form).
+"""
+
+from __future__ import annotations
+
+__all__ = ["NEGATIONS", "OPPOSITES", "PREFIX_OPPOSITES", "STOP_WORDS", "counterparts"]
+
+NEGATIONS = frozenset(
+    "not no never nor neither none nothing without lack lacks lacked lacking absence absent"
+    " fail fails failed failing cannot cant dont doesnt didnt isnt arent wasnt werent wont"
+    " hasnt havent hadnt shouldnt wouldnt couldnt non unable".split()
+)
+_VERBS = (  # each in four forms: increase(s), increased, increasing
+    "increase decrease|increase reduce|promote inhibit|activate suppress|activate inhibit|"
+    "stimulate inhibit|improve worsen|raise lower|enhance reduce|enhance impair|"
+    "upregulate downregulate|induce repress|accelerate slow|elevate lower|elevate reduce|"
+    "elevate decrease"
+)
+_OTHERS = (
+    "higher lower|high low|more less|more fewer|most least|greater smaller|greater lesser|"
+    "larger smaller|bigger smaller|promotion inhibition|activation inhibition|"
+    "activation suppression|activator inhibitor|activators inhibitors|stimulation inhibition|"
+    "improvement worsening|upregulation downregulation|induction repression|"
+    "positive negative|positively negatively|gain loss|gains losses|up down|above below|"
+    "over under|faster slower|strong weak|stronger weaker|strongly weakly|longer shorter|"
+    "earlier later|present absent|presence absence|sensitive resistant|"
+    "sensitivity resistance|agonist antagonist|agonists antagonists|maximum minimum|"
+    "always never|all none|better worse|best worst|superior inferior|success failure|"
+    "benefit harm|beneficial harmful|< >|≤ ≥"
+)
+
+
+def _forms(verb: str) -> tuple[str, ...]:
+    stem = verb[:-1] if verb.endswith("e") else verb
+    return verb, verb + ("es" if verb.endswith("ss") else "s"), stem + "ed", stem + "ing"
+
+
+OPPOSITES: dict[str, frozenset[str]] = {}
+for _a, _b in [p.split() for p in _OTHERS.split("|")] + [
+    f for p in _VERBS.split("|") for f in zip(*map(_forms, p.split()), strict=True)
+]:
+    OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
+    OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
+#: A word and its prefixed form are opposites when what follows the prefix has 4+ letters.
+PREFIX_OPPOSITES = (
+    ("", "un"), ("", "non"), ("", "in"), ("", "im"), ("", "anti"), ("pro", "anti"),
+    ("hyper", "hypo"), ("over", "under"), ("up", "down"),
+)
+_EMPTY_PREFIXED = tuple(q for p, q in PREFIX_OPPOSITES if not p)
+_PREFIXES = tuple({x for pq in PREFIX_OPPOSITES for x in pq if x})
+STOP_WORDS = frozenset(
+    "a an the and or but if then than that this these those it its itself of in on at to for"
+    " with by from as into onto upon via is are was were be been being am do does did doing"
+    " done has have had having can could may might will would should shall must also both"
+    " each such there here so very too between among during after before about through"
+    " within across per vs versus i you he she we they me him her us them my your his our"
+    " their which who whom whose what when where while how why other another some any only"
+    " same own just because since whether either et al eg ie etc".split()
+) - NEGATIONS - OPPOSITES.keys()
+
+
+def counterparts(word: str) -> set[str]:
+    """The words that are opposite to ``word`` (the dict, then the prefixes)."""
+    found = set(OPPOSITES.get(word, ()))
+    if len(word) >= 4:
+        found.update(q + word for q in _EMPTY_PREFIXED)
+    if word.startswith(_PREFIXES):
+        for p, q in PREFIX_OPPOSITES:
+            for x, y in ((p, q), (q, p)):
+                if x and word.startswith(x) and len(word) - len(x) >= 4:
+                    found.add(y + word[len(x):])
+    return found
