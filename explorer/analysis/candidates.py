@@ -72,7 +72,7 @@ def explain_pairs(
     from .embedding import embed
     from .graph_similarity import APP_NAME
     from .pair_labels import POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE
-    from .pair_words import OPPOSITES
+    from .pair_words import reversed_by
 
     max_entities, max_embedded, contradiction_bonus = 20_000, 2_000, 0.25
     explained = state.pair_texts.explain(i, j, cosine)
@@ -106,40 +106,15 @@ def explain_pairs(
             a, b = np.searchsorted(positions, i), np.searchsorted(positions, j)
             ranking_cosine = np.einsum("ij,ij->i", vectors[a], vectors[b]).astype(np.float32)
     label = explained["label"].to_numpy().astype(object)
-    reason = explained["reason"].to_numpy().astype(object)
+    reason = explained["reason"].copy()
     # A "possible duplicate" whose differing words are opposite in any inflection
-    # ("decrease | increases", "increased | reduction"), or one of the pairs below (found
-    # reading SciFact's errors), is worded alike with the direction reversed.
-    extra = {("induce", "suppress"), ("promote", "suppress"), ("different", "similar"),
-             ("different", "same"), ("vulnerable", "resistant"), ("susceptible", "resistant")}
-
-    def bases(word: str) -> set[str]:
-        out = {word}
-        for suffix, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""),
-                            ("ing", ""), ("ing", "e"), ("tion", "ce"), ("tion", "e"),
-                            ("ion", ""), ("ion", "e")):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                out.add(word[: len(word) - len(suffix)] + add)
-        return out
-
-    def reversed_by(differs: str) -> tuple[str, str] | None:
-        sides = differs.split(" | ")
-        if len(sides) != 2:
-            return None
-        for x in sides[0].split(", "):
-            for y in sides[1].split(", "):
-                bx, by = bases(x), bases(y)
-                if any(OPPOSITES.get(w, frozenset()) & by for w in bx) or any(
-                    (u, v) in extra or (v, u) in extra for u in bx for v in by
-                ):
-                    return x, y
-        return None
-
-    for k in np.flatnonzero(label == POSSIBLE_DUPLICATE).tolist():
-        found = reversed_by(str(explained["differs"].iat[k]))
-        if found is not None:
-            label[k] = POSSIBLE_CONTRADICTION
-            reason[k] = "differs by direction: {} | {}".format(*found)
+    # ("decrease | increases", "increased | reduction") is worded alike with the
+    # direction reversed (:func:`~explorer.analysis.pair_words.reversed_by`).
+    maybe = np.flatnonzero(label == POSSIBLE_DUPLICATE)
+    found = [reversed_by(str(d)) for d in explained["differs"].iloc[maybe]]
+    hit = [k for k, f in zip(maybe.tolist(), found, strict=True) if f is not None]
+    label[hit] = POSSIBLE_CONTRADICTION
+    reason.iloc[hit] = ["differs by direction: {} | {}".format(*f) for f in found if f]
     score = state.score(ranking_cosine, lexical)
     score = np.where(label == POSSIBLE_CONTRADICTION,
                      np.minimum(score + contradiction_bonus, 0.999), score)
@@ -150,10 +125,11 @@ def explain_pairs(
         "score": np.round(score.astype(float), 3),
         "cosine": np.round(np.asarray(cosine, dtype=float), 3),
         "lexical": np.round(lexical.astype(float), 3),
-        "shared": explained["shared"].to_numpy(),
-        "differs": explained["differs"].to_numpy(),
+        "shared": explained["shared"],
+        "differs": explained["differs"],
         "reason": reason,
-        "relation": [SUGGESTED_RELATION[str(x)] for x in label],
+        "relation": np.array([SUGGESTED_RELATION[x] for x in LABELS], dtype=object)[
+            labels.codes],
     })
 
 
@@ -229,6 +205,8 @@ def candidates(
     i, j, cosine = i[keep], j[keep], cosine[keep]
     n_unbounded = len(i)
 
+    if len(i) > len(kg) // 4:  # most texts take part: read them all, once, cached
+        state.prepare_all()
     why = explain_pairs(state, i, j, cosine)
     order = np.lexsort((j, i, -why["cosine"].to_numpy(), -why["score"].to_numpy()))
     i, j, why = i[order], j[order], why.iloc[order].reset_index(drop=True)

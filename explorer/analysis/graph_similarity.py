@@ -91,25 +91,65 @@ class GraphSimilarity:
     index: SimilarityIndex
     set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "reason"]))
     texts: Sequence[str] = ()
+    cache_dir: Path | None = None
     _pair_texts: Any = field(default=None, repr=False)
     _lexical: Any = field(default=None, repr=False)
+    _text_list: Any = field(default=None, repr=False)
+    _digest: str | None = field(default=None, repr=False)
+
+    def _texts_and_digest(self) -> tuple[list[str], str]:
+        from .lexical import as_texts
+        from .text_cache import texts_digest
+
+        if self._text_list is None:
+            self._text_list = as_texts(list(self.texts))
+            self._digest = texts_digest(self._text_list)
+        return self._text_list, str(self._digest)
 
     @property
     def pair_texts(self) -> PairTexts:
-        """Each entity's text, prepared once, to label and explain pairs."""
+        """Each entity's text, prepared once, to label and explain pairs.
+
+        Texts are read lazily, as pairs ask for them; when the whole graph's were read
+        and cached before (:meth:`prepare_all`), they come from the cache at once.
+        """
         from .pair_labels import PairTexts
+        from .text_cache import load_pair_texts
 
         if self._pair_texts is None:
-            self._pair_texts = PairTexts.from_texts(self.texts)
+            if self.cache_dir is not None:
+                texts, digest = self._texts_and_digest()
+                self._pair_texts = load_pair_texts(self.cache_dir, digest, texts)
+            if self._pair_texts is None:
+                self._pair_texts = PairTexts.from_texts(self.texts)
         return self._pair_texts
+
+    def prepare_all(self) -> None:
+        """Read every text for the labels and fit the TF-IDF, from the cache or cached."""
+        from .text_cache import save_pair_texts
+
+        texts = self.pair_texts
+        if not texts._done.all():
+            texts.read_all()
+            if self.cache_dir is not None:
+                save_pair_texts(self.cache_dir, self._texts_and_digest()[1], texts)
+        _ = self.lexical
 
     @property
     def lexical(self) -> LexicalScorer:
-        """TF-IDF over the graph's own texts (fitted on first use)."""
+        """TF-IDF over the graph's own texts (fitted on first use; cached beside the vectors)."""
         from .lexical import LexicalScorer
+        from .text_cache import load_lexical, save_lexical
 
         if self._lexical is None:
-            self._lexical = LexicalScorer.fit(self.texts)
+            if self.cache_dir is None:
+                self._lexical = LexicalScorer.fit(self.texts)
+            else:
+                texts, digest = self._texts_and_digest()
+                self._lexical = load_lexical(self.cache_dir, digest)
+                if self._lexical is None:
+                    self._lexical = LexicalScorer.fit(texts)
+                    save_lexical(self.cache_dir, digest, self._lexical)
         return self._lexical
 
     @property
@@ -161,13 +201,13 @@ class GraphSimilarity:
         """
         kg = graph
         ids = kg.ids
+        cache_dir = _usable(cache_dir)
         own = None if embedder is not None else read_own_vectors(kg, embeddings_file)
         if own is not None:
             vectors, missing = own
             source, threshold, reason = "own vectors", DEFAULT_MIN_COSINE, NO_VECTOR
         else:
             model = get_embedder(embedder or "wordllama")
-            cache_dir = _usable(cache_dir)
             result = embed(
                 entity_texts(kg.entities, fields=fields), model, cache_dir=cache_dir,
                 progress=progress,
@@ -179,7 +219,7 @@ class GraphSimilarity:
         index = SimilarityIndex().fit(vectors, ids=ids, copy=False)
         return cls(
             source=source, default_min_cosine=threshold, index=index, set_aside=set_aside,
-            texts=entity_texts(kg.entities, fields=fields),
+            texts=entity_texts(kg.entities, fields=fields), cache_dir=cache_dir,
         )
 
     def threshold(self, min_cosine: float | None) -> float:

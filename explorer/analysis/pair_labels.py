@@ -46,6 +46,9 @@ from rapidfuzz import fuzz, process
 from explorer.analysis.lexical import as_texts, normalize_text, normalize_texts
 from explorer.errors import ParameterError
 
+from .pair_rows import join_rows as _join
+from .pair_rows import row_flags as _flags
+from .pair_rows import split_rows as _split
 from .pair_words import NEGATIONS, STOP_WORDS, counterparts
 
 __all__ = [
@@ -124,6 +127,38 @@ class PairTexts:
 
     def __len__(self) -> int:
         return len(self._texts)
+
+    def read_all(self) -> PairTexts:
+        """Read every text not read yet (what whole-graph candidates need); returns self."""
+        if not self._done.all():
+            self._read(np.flatnonzero(~self._done))
+        return self
+
+    def state(self) -> dict[str, object]:
+        """Everything read from the texts, as arrays (:mod:`~explorer.analysis.text_cache`)."""
+        self.read_all()
+        none = [(np.zeros(0, np.int64),) * 2]
+        return {
+            "status": self._status, "norm": self._norm.tolist(),
+            "numbers": self._numbers.tolist(), "words": list(self._words), "df": self._df,
+            "marks": self._marks, "rows": np.concatenate([e[0] for e in self._entries or none]),
+            "word_ids": np.concatenate([e[1] for e in self._entries or none]),
+        }
+
+    @classmethod
+    def from_state(cls, texts: list[str], state: dict) -> PairTexts:
+        """The :class:`PairTexts` that :meth:`state` described, every text read."""
+        out = cls(texts)
+        out._status, out._norm = np.asarray(state["status"], np.int8), state["norm"]
+        out._numbers = state["numbers"]
+        out._cut = np.array([t[:MAX_RATIO_CHARS] for t in out._norm], dtype=object)
+        out._words = list(state["words"])
+        out._vocab = {w: k for k, w in enumerate(out._words)}
+        out._df, out._marks = np.asarray(state["df"], np.int64), np.asarray(state["marks"], bool)
+        out._entries = [(np.asarray(state["rows"], np.int64),
+                         np.asarray(state["word_ids"], np.int64))]
+        out._done[:] = True
+        return out
 
     def _read(self, positions: np.ndarray) -> None:
         """Normalise, tokenise and count the texts at ``positions`` (all at once)."""
@@ -243,24 +278,28 @@ class PairTexts:
         )
         opposite = np.zeros(len(i), dtype=bool)
         marker = code > 0
-        for k in np.flatnonzero(maybe).tolist():
+        # Rule 4 can change the label only of a comparable pair worded nearly alike (ratio,
+        # or few other differing words); elsewhere ``opposite`` is left False.
+        few = (n_both > 0) & (n_a + n_b <= _FEW)
+        for k in np.flatnonzero(maybe & ok & ~dup & ~numbers_differ
+                                & ((ratio >= CONTRADICTION_RATIO) | few)).tolist():
             ca = a_only[1][a_only[0][k]:a_only[0][k + 1]]
             cb = b_only[1][b_only[0][k]:b_only[0][k + 1]]
-            few = n_both[k] > 0 and len(ca) + len(cb) <= _FEW
             found = _opposition(
                 words[ca[marker[ca]]].tolist(), words[cb[marker[cb]]].tolist(),
-                (words[ca].tolist(), words[cb].tolist()) if few else None, ratio[k],
+                (words[ca].tolist(), words[cb].tolist()) if few[k] else None, ratio[k],
             )
             if found is not None:
                 opposite[k] = True
-                if found[1] and ok[k] and not dup[k] and not numbers_differ[k]:
+                if found[1]:
                     label[k], reason[k] = LABELS.index(POSSIBLE_CONTRADICTION), found[0]
         near = ok & ~dup & ~numbers_differ & ~opposite
         near &= (ratio >= DUPLICATE_RATIO) & (cos >= DUPLICATE_COSINE)
         label[near] = LABELS.index(POSSIBLE_DUPLICATE)
         reason[near] = [f"near-identical wording (ratio {r:.2f})" for r in ratio[near]]
         rows = ok & ~dup & numbers_differ
-        reason[rows] = [_numbers_reason(x, y) for x, y in
+        memo: dict[tuple[str, str], str] = {}
+        reason[rows] = [memo.get(xy) or memo.setdefault(xy, _numbers_reason(*xy)) for xy in
                         zip(self._numbers[i[rows]], self._numbers[j[rows]], strict=True)]
         label[dup], reason[dup] = LABELS.index(DUPLICATE), "same text after normalisation"
         reason[status == _LITTLE] = "too little text to compare"
@@ -271,8 +310,7 @@ class PairTexts:
         label = pd.Categorical.from_codes(label, categories=list(LABELS))
         values = (label, reason, _join([both], joins, MAX_SHARED), differs, ratio,
                   numbers_differ, opposite)
-        out = pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
-        return out.astype({c: str for c in ("reason", "shared", "differs")})
+        return pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
 
     def _check(self, i: object, j: object, cosine: object) -> tuple[np.ndarray, ...]:
         i, j, cos = np.asarray(i), np.asarray(j), np.asarray(cosine, dtype=np.float64)
@@ -291,52 +329,6 @@ class PairTexts:
                     "and build PairTexts from all the entities' texts."
                 )
         return i.astype(np.int64), j.astype(np.int64), cos
-
-
-Rows = tuple[np.ndarray, np.ndarray]  # the indptr and indices of a CSR matrix
-
-
-def _split(a: sp.csr_matrix, b: sp.csr_matrix) -> tuple[Rows, Rows]:
-    """Row by row, the columns of ``a`` also in ``b``, and those only in ``a``."""
-    where = sp.csr_matrix((np.arange(1, a.nnz + 1), a.indices, a.indptr), shape=a.shape)
-    found = where.multiply(b).tocsr()  # its values: 1 + the position in ``a`` of a shared one
-    shared = np.zeros(a.nnz, dtype=bool)
-    shared[found.data - 1] = True
-    only = np.concatenate([[0], np.cumsum(np.diff(a.indptr) - np.diff(found.indptr))])
-    return (found.indptr, found.indices), (only, a.indices[~shared])
-
-
-def _flags(rows: Rows, code: np.ndarray) -> np.ndarray:
-    """Per row, whether it holds a column with bit 1 of ``code``, and with bit 2."""
-    hit = np.flatnonzero(code[rows[1]])
-    at = np.searchsorted(rows[0], hit, side="right") - 1
-    out = np.zeros((2, len(rows[0]) - 1), dtype=bool)
-    for bit in (0, 1):
-        out[bit, at[(code[rows[1][hit]] >> bit) & 1 > 0]] = True
-    return out
-
-
-def _join(sides: Sequence[Rows], joins: np.ndarray, limit: int) -> np.ndarray:
-    r"""Per row, each side's first ``limit`` words joined with ", ", the sides with " | ".
-
-    One ``str.join`` over every row and one split: ``joins`` holds each column's word
-    followed by ", ", then each alone; rows end with \x01, which
-    :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
-    """
-    kept = [np.minimum(np.diff(indptr), limit) for indptr, _ in sides]
-    width = sum(kept) + len(sides)  # tokens per row: the words, " | " between sides, \x01
-    start = np.cumsum(width) - width
-    tokens = np.empty(int(width.sum()), dtype=object)
-    step = np.arange(limit)
-    for (indptr, indices), k, end in zip(sides, kept, [" | "] * (len(sides) - 1) + ["\x01"],
-                                         strict=True):
-        mask = step < k[:, None]
-        last = (step == (k - 1)[:, None])[mask]
-        tokens[(start[:, None] + step)[mask]] = joins[indices[(indptr[:-1, None] + step)[mask]]
-                                                      + last * (len(joins) // 2)]
-        tokens[start + k] = end
-        start = start + k + 1
-    return np.array("".join(tokens.tolist()).split("\x01")[:-1], dtype=object)
 
 
 def _opposition(

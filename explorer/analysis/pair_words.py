@@ -7,7 +7,12 @@ and its opposite (a pair below, in any of its inflections, or a prefixed form).
 
 from __future__ import annotations
 
-__all__ = ["NEGATIONS", "OPPOSITES", "PREFIX_OPPOSITES", "STOP_WORDS", "counterparts"]
+import functools
+
+__all__ = [
+    "NEGATIONS", "OPPOSITES", "PREFIX_OPPOSITES", "REVERSED_EXTRA", "STOP_WORDS", "counterparts",
+    "reversed_by",
+]
 
 NEGATIONS = frozenset(
     "not no never nor neither none nothing without lack lacks lacked lacking absence absent"
@@ -63,7 +68,8 @@ STOP_WORDS = frozenset(
 ) - NEGATIONS - OPPOSITES.keys()
 
 
-def counterparts(word: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def counterparts(word: str) -> frozenset[str]:
     """The words that are opposite to ``word`` (the dict, then the prefixes)."""
     found = set(OPPOSITES.get(word, ()))
     if len(word) >= 4:
@@ -73,4 +79,53 @@ def counterparts(word: str) -> set[str]:
             for x, y in ((p, q), (q, p)):
                 if x and word.startswith(x) and len(word) - len(x) >= 4:
                     found.add(y + word[len(x):])
-    return found
+    return frozenset(found)
+
+
+#: Pairs found reading SciFact's errors: worded alike with the direction reversed.
+REVERSED_EXTRA = frozenset({
+    ("induce", "suppress"), ("promote", "suppress"), ("different", "similar"),
+    ("different", "same"), ("vulnerable", "resistant"), ("susceptible", "resistant"),
+})
+_SUFFIXES = (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""),
+             ("ing", "e"), ("tion", "ce"), ("tion", "e"), ("ion", ""), ("ion", "e"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bases(word: str) -> frozenset[str]:
+    """The word and its stems without a common suffix ("increased" -> "increase", ...)."""
+    out = {word}
+    for suffix, add in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.add(word[: len(word) - len(suffix)] + add)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _opposite(x: str, y: str) -> bool:
+    bx, by = _bases(x), _bases(y)
+    return any(OPPOSITES.get(w, frozenset()) & by for w in bx) or any(
+        (u, v) in REVERSED_EXTRA or (v, u) in REVERSED_EXTRA for u in bx for v in by
+    )
+
+
+def reversed_by(differs: str) -> tuple[str, str] | None:
+    """The first pair of words, one on each side of ``differs``, opposite in any inflection.
+
+    ``differs`` is the ``"a-only | b-only"`` column of the candidates.
+
+    Examples
+    --------
+    >>> reversed_by("decrease | increases")
+    ('decrease', 'increases')
+    >>> reversed_by("mice | rats") is None
+    True
+    """
+    sides = differs.split(" | ")
+    if len(sides) != 2:
+        return None
+    for x in sides[0].split(", "):
+        for y in sides[1].split(", "):
+            if _opposite(x, y):
+                return x, y
+    return None

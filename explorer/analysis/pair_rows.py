@@ -1,0 +1,69 @@
+"""Row-wise set operations on the CSR rows of two entity x word matrices, all pairs at once.
+
+Row ``k`` of ``a`` and of ``b`` are the words of the two texts of pair ``k``; these
+functions give, for every pair in a few sparse operations, the words both have, the words
+only one has, whether a row holds a marked word, and the rows' words joined as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["Rows", "join_rows", "row_flags", "split_rows"]
+
+Rows = tuple[np.ndarray, np.ndarray]  # the indptr and indices of a CSR matrix
+
+
+def split_rows(a: sp.csr_matrix, b: sp.csr_matrix) -> tuple[Rows, Rows]:
+    """Row by row, the columns of ``a`` also in ``b``, and those only in ``a``.
+
+    Examples
+    --------
+    >>> a = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], dtype=np.int8))
+    >>> b = sp.csr_matrix(np.array([[0, 1, 1], [0, 1, 1]], dtype=np.int8))
+    >>> (both_ptr, both), (only_ptr, only) = split_rows(a, b)
+    >>> both.tolist(), both_ptr.tolist(), only.tolist(), only_ptr.tolist()
+    ([1, 1, 2], [0, 1, 3], [0], [0, 1, 1])
+    """
+    where = sp.csr_matrix((np.arange(1, a.nnz + 1), a.indices, a.indptr), shape=a.shape)
+    found = where.multiply(b).tocsr()  # its values: 1 + the position in ``a`` of a shared one
+    shared = np.zeros(a.nnz, dtype=bool)
+    shared[found.data - 1] = True
+    only = np.concatenate([[0], np.cumsum(np.diff(a.indptr) - np.diff(found.indptr))])
+    return (found.indptr, found.indices), (only, a.indices[~shared])
+
+
+def row_flags(rows: Rows, code: np.ndarray) -> np.ndarray:
+    """Per row, whether it holds a column with bit 1 of ``code``, and with bit 2."""
+    hit = np.flatnonzero(code[rows[1]])
+    at = np.searchsorted(rows[0], hit, side="right") - 1
+    out = np.zeros((2, len(rows[0]) - 1), dtype=bool)
+    for bit in (0, 1):
+        out[bit, at[(code[rows[1][hit]] >> bit) & 1 > 0]] = True
+    return out
+
+
+def join_rows(sides: Sequence[Rows], joins: np.ndarray, limit: int) -> np.ndarray:
+    r"""Per row, each side's first ``limit`` words joined with ", ", the sides with " | ".
+
+    One ``str.join`` over every row and one split: ``joins`` holds each column's word
+    followed by ", ", then each alone; rows end with \x01, which
+    :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
+    """
+    kept = [np.minimum(np.diff(indptr), limit) for indptr, _ in sides]
+    width = sum(kept) + len(sides)  # tokens per row: the words, " | " between sides, \x01
+    start = np.cumsum(width) - width
+    tokens = np.empty(int(width.sum()), dtype=object)
+    step = np.arange(limit)
+    for (indptr, indices), k, end in zip(sides, kept, [" | "] * (len(sides) - 1) + ["\x01"],
+                                         strict=True):
+        mask = step < k[:, None]
+        last = (step == (k - 1)[:, None])[mask]
+        tokens[(start[:, None] + step)[mask]] = joins[indices[(indptr[:-1, None] + step)[mask]]
+                                                      + last * (len(joins) // 2)]
+        tokens[start + k] = end
+        start = start + k + 1
+    return np.array("".join(tokens.tolist()).split("\x01")[:-1], dtype=object)

@@ -1,0 +1,107 @@
+"""The label and TF-IDF features cached beside the vectors: same answers, never trusted blindly."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import explorer
+from explorer.analysis.lexical import LexicalScorer
+from explorer.analysis.pair_labels import PairTexts
+from explorer.analysis.text_cache import (
+    load_lexical,
+    load_pair_texts,
+    save_lexical,
+    save_pair_texts,
+    texts_digest,
+)
+
+TEXTS = [
+    "Pyridostatin decreases telomere fragility in BRCA2-deficient cells.",
+    "Pyridostatin increases telomere fragility in BRCA2-deficient cells.",
+    "[Pyridostatin] decreases telomere fragility in BRCA2 deficient cells",
+    "2010 United Kingdom general election",
+    "2017 United Kingdom general election",
+    "Vitamin D does not prevent fractures.",
+    "Vitamin D prevents fractures.",
+    "",
+    "the",
+    "Coffee intake and sleep quality in adults (n = 1,200)",
+]
+PAIRS = (np.array([0, 0, 3, 5, 7, 8, 9, 1]), np.array([1, 2, 4, 6, 0, 1, 3, 2]),
+         np.array([0.97, 0.8, 0.97, 0.9, 0.1, 0.2, 0.3, 0.95]))
+
+
+def test_cached_pair_texts_explain_exactly_as_fresh(tmp_path):
+    fresh = PairTexts.from_texts(TEXTS).read_all()
+    digest = texts_digest(TEXTS)
+    save_pair_texts(tmp_path, digest, fresh)
+    cached = load_pair_texts(tmp_path, digest, list(TEXTS))
+    assert cached is not None
+    pd.testing.assert_frame_equal(cached.explain(*PAIRS), fresh.explain(*PAIRS))
+    labels = cached.explain(*PAIRS)["label"].astype(str).tolist()
+    assert labels[:4] == ["possible contradiction", "duplicate", "candidate edge",
+                          "possible contradiction"]
+
+
+def test_cached_tfidf_scores_exactly_as_fresh(tmp_path):
+    fresh = LexicalScorer.fit(TEXTS)
+    digest = texts_digest(TEXTS)
+    save_lexical(tmp_path, digest, fresh)
+    cached = load_lexical(tmp_path, digest)
+    np.testing.assert_array_equal(cached.score(PAIRS[0], PAIRS[1]), fresh.score(PAIRS[0], PAIRS[1]))
+
+
+def test_a_changed_text_changes_the_digest():
+    changed = [*TEXTS[:-1], TEXTS[-1] + "!"]
+    assert texts_digest(changed) != texts_digest(TEXTS)
+    assert texts_digest(TEXTS[::-1]) != texts_digest(TEXTS)
+    assert texts_digest(list(TEXTS)) == texts_digest(tuple(TEXTS))
+
+
+def test_damaged_or_foreign_files_are_ignored(tmp_path):
+    digest = texts_digest(TEXTS)
+    save_lexical(tmp_path, digest, LexicalScorer.fit(TEXTS))
+    save_pair_texts(tmp_path, digest, PairTexts.from_texts(TEXTS).read_all())
+    for path in tmp_path.glob("*.npz"):
+        path.write_bytes(path.read_bytes()[: 200])  # torn
+    assert load_lexical(tmp_path, digest) is None
+    assert load_pair_texts(tmp_path, digest, list(TEXTS)) is None
+    np.savez(tmp_path / f"pairtexts-{digest}.npz", format=np.array(99), status=np.zeros(1))
+    assert load_pair_texts(tmp_path, digest, list(TEXTS)) is None  # a newer format
+    save_pair_texts(tmp_path, digest, PairTexts.from_texts(TEXTS).read_all())
+    assert load_pair_texts(tmp_path, digest, list(TEXTS)[:3]) is None  # other texts
+
+
+def test_candidates_write_the_cache_and_a_fresh_load_reads_it(tmp_path, monkeypatch):
+    data = tmp_path / "scifact"
+    shutil.copytree("data/scifact", data)
+    monkeypatch.setenv("EXPLORER_MINILM_RESCORE", "0")
+    kg = explorer.load(data).set_embedder(cache=tmp_path / "cache")
+    first = kg.candidates()
+    written = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.npz"))
+    assert written == ["embeddings", "pairtexts", "tfidf"]
+    again = explorer.load(data).set_embedder(cache=tmp_path / "cache")
+    state = again.similarity
+    assert state.pair_texts._done.all()  # read from the cache, before any pair asks
+    pd.testing.assert_frame_equal(again.candidates(), first)
+
+
+def test_an_unwritable_cache_still_gives_the_candidates(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPLORER_MINILM_RESCORE", "0")
+    digest = texts_digest(TEXTS)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    save_lexical(blocker / "sub", digest, LexicalScorer.fit(TEXTS))  # no error, no file
+    assert load_lexical(blocker / "sub", digest) is None
+
+
+@pytest.mark.parametrize("texts", [[], ["only one"]])
+def test_tiny_inputs(tmp_path, texts):
+    digest = texts_digest(texts)
+    save_pair_texts(tmp_path, digest, PairTexts.from_texts(texts).read_all())
+    cached = load_pair_texts(tmp_path, digest, list(texts))
+    assert cached is not None and len(cached) == len(texts)
