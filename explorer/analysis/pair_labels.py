@@ -40,6 +40,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
@@ -112,7 +114,7 @@ class PairTexts:
         self._words: list[str] = []
         self._df = np.zeros(0, dtype=np.int64)
         self._marks = np.zeros((2, 0), dtype=bool)  # per word: negation, has an opposite
-        self._matrix: tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._matrix: tuple[sp.csr_matrix, pa.Array, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> PairTexts:
@@ -201,8 +203,8 @@ class PairTexts:
         self._done[positions] = True
         self._matrix = None
 
-    def _csr(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
-        """Entities x words (columns rarest first), the joins of :func:`_join`, words, marks."""
+    def _csr(self) -> tuple[sp.csr_matrix, pa.Array, np.ndarray, np.ndarray]:
+        """Entities x words (columns rarest first), the words as Arrow strings, words, marks."""
         if self._matrix is None:
             order = np.argsort(self._df, kind="stable")
             rank = np.empty(len(order), dtype=np.int32)
@@ -214,7 +216,7 @@ class PairTexts:
                               shape=(len(self), len(order)))
             m.sort_indices()
             words = np.array(self._words, dtype=object)[order]
-            self._matrix = (m, np.concatenate([words + ", ", words]),
+            self._matrix = (m, pa.array(words.tolist(), type=pa.string()),
                             words, self._marks[:, order])
         return self._matrix
 
@@ -246,7 +248,7 @@ class PairTexts:
         need[i] = need[j] = True
         if (need & ~self._done).any():
             self._read(np.flatnonzero(need & ~self._done))
-        m, joins, words, marks = self._csr()
+        m, arrow_words, words, marks = self._csr()
         code = marks[0].astype(np.uint8) | (marks[1].astype(np.uint8) << 1)
         a, b = m[i], m[j]
         both, a_only = _split(a, b)
@@ -305,11 +307,13 @@ class PairTexts:
         reason[status == _LITTLE] = "too little text to compare"
         reason[status == _BLANK] = "no text to compare"
 
-        differs = _join([a_only, b_only], joins, MAX_DIFFERS)
-        differs[(n_a == 0) & (n_b == 0)] = ""
+        differs = pc.binary_join_element_wise(
+            _join(a_only, arrow_words, MAX_DIFFERS), _join(b_only, arrow_words, MAX_DIFFERS),
+            " | ")
+        differs = pc.if_else(pa.array((n_a == 0) & (n_b == 0)), "", differs)
         label = pd.Categorical.from_codes(label, categories=list(LABELS))
-        values = (label, reason, _join([both], joins, MAX_SHARED), differs, ratio,
-                  numbers_differ, opposite)
+        values = (label, reason, _join(both, arrow_words, MAX_SHARED).to_pandas(),
+                  differs.to_pandas(), ratio, numbers_differ, opposite)
         return pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
 
     def _check(self, i: object, j: object, cosine: object) -> tuple[np.ndarray, ...]:

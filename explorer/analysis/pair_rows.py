@@ -7,9 +7,9 @@ only one has, whether a row holds a marked word, and the rows' words joined as t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 __all__ = ["Rows", "join_rows", "row_flags", "split_rows"]
@@ -46,24 +46,19 @@ def row_flags(rows: Rows, code: np.ndarray) -> np.ndarray:
     return out
 
 
-def join_rows(sides: Sequence[Rows], joins: np.ndarray, limit: int) -> np.ndarray:
-    r"""Per row, each side's first ``limit`` words joined with ", ", the sides with " | ".
+def join_rows(rows: Rows, words: pa.Array, limit: int) -> pa.Array:
+    """Per row, its first ``limit`` words (``words[column]``) joined with ", ", in Arrow.
 
-    One ``str.join`` over every row and one split: ``joins`` holds each column's word
-    followed by ", ", then each alone; rows end with \x01, which
-    :func:`~explorer.analysis.lexical.normalize_text` never leaves in a word.
+    Examples
+    --------
+    >>> rows = (np.array([0, 2, 2, 5]), np.array([0, 1, 2, 0, 1]))
+    >>> join_rows(rows, pa.array(["tau", "sleep", "mice"]), 2).to_pylist()
+    ['tau, sleep', '', 'mice, tau']
     """
-    kept = [np.minimum(np.diff(indptr), limit) for indptr, _ in sides]
-    width = sum(kept) + len(sides)  # tokens per row: the words, " | " between sides, \x01
-    start = np.cumsum(width) - width
-    tokens = np.empty(int(width.sum()), dtype=object)
-    step = np.arange(limit)
-    for (indptr, indices), k, end in zip(sides, kept, [" | "] * (len(sides) - 1) + ["\x01"],
-                                         strict=True):
-        mask = step < k[:, None]
-        last = (step == (k - 1)[:, None])[mask]
-        tokens[(start[:, None] + step)[mask]] = joins[indices[(indptr[:-1, None] + step)[mask]]
-                                                      + last * (len(joins) // 2)]
-        tokens[start + k] = end
-        start = start + k + 1
-    return np.array("".join(tokens.tolist()).split("\x01")[:-1], dtype=object)
+    indptr, indices = rows
+    kept = np.minimum(np.diff(indptr), limit)
+    offsets = np.concatenate([[0], np.cumsum(kept)])
+    picked = np.repeat(indptr[:-1] - offsets[:-1], kept) + np.arange(offsets[-1])
+    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()),
+                                     words.take(pa.array(indices[picked])))
+    return pc.binary_join(lists, ", ")
