@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis.clusters import duplicate_clusters
-from .curation.overlay import Overlay, apply_decisions, check_merge
+from .curation.overlay import Overlay, apply_decisions, check_merge, with_pair_decision
 from .curation.store import CurationError, CurationStoreError, Decision, DecisionStore
 from .errors import ParameterError
 from .views.calibration import Calibration, calibrate
@@ -271,7 +271,11 @@ class CurationMethods:
         store = self._require_store()
         evidence = self._pair_evidence(a, b)
         decision = store.record(kind, a, b, **fields, **evidence)
-        self._refresh()
+        if kind in ("reject", "defer") and self._overlay is not None:
+            # The tables do not change: only the pair's set does (no rebuild, no re-read).
+            self._overlay = with_pair_decision(self._overlay, kind, a, b)
+        else:
+            self._refresh()
         return decision
 
     def _open_store(self, *, create: bool) -> DecisionStore | None:

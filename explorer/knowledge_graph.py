@@ -66,17 +66,21 @@ def load(
     """
     mode = as_choice(OnError, on_error, "on_error")
     tables = read_folder(path)
-    kg = KnowledgeGraph.from_frames(
-        tables.entities, tables.edges, on_error=mode, report=tables.report
+    decisions = curation_path(tables.folder, curation)
+    curated = decisions is not None and DecisionStore.exists(decisions)
+    kg = KnowledgeGraph.from_frames(  # with decisions, the adjacency is built once: after them
+        tables.entities, tables.edges, on_error=mode, report=tables.report,
+        build_adjacency=not curated,
     )
     kg.path = tables.folder
     kg.embeddings_file = tables.embeddings_file
-    kg._curation_path = curation_path(tables.folder, curation)
+    kg._curation_path = decisions
     kg._base = (kg.entities, kg.edges)
-    if kg._curation_path is not None and DecisionStore.exists(kg._curation_path):
+    if curated:
         kg._refresh()
         for problem in kg._overlay.problems if kg._overlay is not None else ():
             kg.report.notes.append(f"{kg._curation_path}: {problem}")
+    kg.adjacency  # noqa: B018 - built now, so the first neighborhood does not wait for it
     return kg
 
 
@@ -128,9 +132,10 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         entity_id: str,
         *,
         max_per_kind: int | None = 25,
-        similar: bool = True,
+        similar: bool | pd.DataFrame = True,
         min_cosine: float | None = None,
         max_similar: int = 25,
+        neighborhood: pd.DataFrame | None = None,
     ) -> Card:
         """The entity's page: header, source line, neighborhood and related-by-similarity.
 
@@ -141,20 +146,25 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         max_per_kind
             Neighbors listed per kind (each group still shows its full count).
         similar
-            Include the "Related by similarity" section (computes embeddings on first use).
+            Include the "Related by similarity" section (computes embeddings on first use);
+            or the frame ``kg.similar(entity_id, min_cosine)`` gave already, to show it.
         min_cosine
             Threshold for that section; default: the embedder's calibrated threshold.
         max_similar
             Entries listed in that section.
+        neighborhood
+            ``kg.neighborhood(entity_id)`` if it was computed already (the card takes its
+            part of it instead of computing it again).
 
         Returns
         -------
         Card
             Shows as HTML in a notebook and as text with ``print``.
         """
-        found = self.similar(entity_id, min_cosine=min_cosine) if similar else None
+        found = _similar_frame(self, entity_id, similar, min_cosine)
         return build_card(
-            self, entity_id, max_per_kind=max_per_kind, similar=found, max_similar=max_similar
+            self, entity_id, max_per_kind=max_per_kind, similar=found, max_similar=max_similar,
+            hood=neighborhood,
         )
 
 
@@ -163,7 +173,7 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         self,
         entity_id: str,
         hops: int = 1,
-        include_similar: bool = True,
+        include_similar: bool | pd.DataFrame = True,
         min_cosine: float | None = None,
         kinds: Iterable[str] | None = None,
         relations: Iterable[str] | None = None,
@@ -180,7 +190,8 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         hops
             How many typed edges out to go.
         include_similar
-            Draw similar entities (no typed edge) as dashed links to the focus.
+            Draw similar entities (no typed edge) as dashed links to the focus; or the
+            frame ``kg.similar(entity_id, min_cosine)`` gave already, to draw it.
         min_cosine
             Threshold for those links; default: the embedder's.
         kinds, relations
@@ -199,7 +210,7 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         """
         from .views.page import neighborhood_network
 
-        found = self.similar(entity_id, min_cosine=min_cosine) if include_similar else None
+        found = _similar_frame(self, entity_id, include_similar, min_cosine)
         part = neighborhood_subgraph(
             self, entity_id, hops=hops, similar=found, kinds=as_list(kinds),
             relations=as_list(relations), max_nodes=max_nodes,
@@ -207,3 +218,11 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         return neighborhood_network(
             part.nodes, part.edges, focus=entity_id, omitted=part.omitted, height=height
         )
+
+
+def _similar_frame(kg: KnowledgeGraph, entity_id: str, similar: bool | pd.DataFrame,
+                   min_cosine: float | None) -> pd.DataFrame | None:
+    """The similar frame to show: the one given, computed (``True``) or none (``False``)."""
+    if isinstance(similar, pd.DataFrame):
+        return similar
+    return kg.similar(entity_id, min_cosine=min_cosine) if similar else None

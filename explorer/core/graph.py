@@ -47,14 +47,14 @@ class GraphCore:
         entities: pd.DataFrame,
         edges: pd.DataFrame,
         *,
-        adjacency: Adjacency,
+        adjacency: Adjacency | None,
         source_codes: np.ndarray,
         target_codes: np.ndarray,
         report: LoadReport | None = None,
     ) -> None:
         self.entities = entities
         self.edges = edges
-        self.adjacency = adjacency
+        self._adjacency = adjacency
         self.source_codes = source_codes
         self.target_codes = target_codes
         self.report = report if report is not None else LoadReport()
@@ -70,6 +70,7 @@ class GraphCore:
         *,
         on_error: str | OnError = "raise",
         report: LoadReport | None = None,
+        build_adjacency: bool = True,
     ) -> GraphCore:
         """Validate two frames against the data contract and build the graph.
 
@@ -84,6 +85,9 @@ class GraphCore:
             ``"raise"`` or ``"report"``, as in :func:`explorer.load`.
         report
             A report to add the set-aside rows to.
+        build_adjacency
+            ``False`` builds the adjacency on first use instead (:func:`explorer.load` does
+            so when the curation overlay replaces the tables next: it is built once).
 
         Examples
         --------
@@ -102,7 +106,7 @@ class GraphCore:
         report.problems.extend(checked.problems)
         adjacency = Adjacency.from_codes(
             checked.source_codes, checked.target_codes, len(checked.entities)
-        )
+        ) if build_adjacency else None
         return cls(
             checked.entities,
             checked.edges,
@@ -122,7 +126,7 @@ class GraphCore:
         self.edges = edges
         self.source_codes = edges["source"].cat.codes.to_numpy().astype(np.int64)
         self.target_codes = edges["target"].cat.codes.to_numpy().astype(np.int64)
-        self.adjacency = Adjacency.from_codes(self.source_codes, self.target_codes, len(entities))
+        self._adjacency = None  # built on first use, from these codes
         self._ids = pd.Index(entities["id"])
         self._arrays = {}
         self._title_index = None
@@ -145,6 +149,15 @@ class GraphCore:
                 "  relations: " + _counts_line(self.edges["relation"]),
             ]
         )
+
+    @property
+    def adjacency(self) -> Adjacency:
+        """The integer-coded adjacency (CSR), built once from the edge codes."""
+        if self._adjacency is None:
+            self._adjacency = Adjacency.from_codes(
+                self.source_codes, self.target_codes, len(self.entities)
+            )
+        return self._adjacency
 
     @property
     def ids(self) -> pd.Index:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .graph import NEIGHBORHOOD_COLUMNS, GraphCore
 
-__all__ = ["neighborhood", "rank_order"]
+__all__ = ["neighborhood", "rank_order", "top_per_kind"]
 
 
 def rank_order(graph: GraphCore, positions: np.ndarray, edge_counts: np.ndarray) -> np.ndarray:
@@ -165,6 +165,55 @@ def neighborhood(
     }
     return frame
 
+def top_per_kind(
+    hood: pd.DataFrame, *, limit_per_kind: int | None = None, exclude: Iterable[str] = ()
+) -> pd.DataFrame:
+    """What :func:`neighborhood` gives with ``limit_per_kind`` and ``exclude``, from its full frame.
+
+    ``hood`` is ``neighborhood(graph, entity_id, ...)`` without a limit or an exclusion (the
+    same ``kinds`` and ``relations``); nothing is computed again, so the card and the table
+    of one focus share one neighborhood.
+
+    Examples
+    --------
+    >>> from explorer import load
+    >>> kg = load("data/example")
+    >>> focus = kg.find("learned features reflect").iloc[0]["id"]
+    >>> full = kg.neighborhood(focus)
+    >>> top_per_kind(full, limit_per_kind=1).equals(kg.neighborhood(focus, limit_per_kind=1))
+    True
+    """
+    if hood.attrs.get("omitted"):
+        raise ValueError("top_per_kind needs the full neighborhood (no limit_per_kind).")
+    excluded = hood["id"].isin(list(exclude)).to_numpy()
+    kinds = hood["kind"].to_numpy(dtype=object)[~excluded]
+    counts = hood["edge_count"].to_numpy()[~excluded]
+    rows = np.flatnonzero(~excluded)
+    names, codes = np.unique(kinds.astype(str), return_inverse=True)
+    group_size = np.bincount(codes, minlength=len(names))
+    group_edges = np.bincount(codes, weights=counts, minlength=len(names))
+    group_order = sorted(range(len(names)),
+                         key=lambda k: (-group_size[k], -group_edges[k], str(names[k])))
+    chosen = [rows[codes == k][:limit_per_kind] for k in group_order]  # each kind is ranked
+    picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    if len(picked):
+        frame = hood.iloc[picked].reset_index(drop=True)
+    else:  # as neighborhood() builds an empty frame (its dtypes)
+        none = np.zeros(0, dtype=object)
+        frame = pd.DataFrame({"id": none, "kind": none, "title": none, "summary": none,
+                              "relations": [], "notes": [], "directions": [],
+                              "edge_count": np.zeros(0, np.int64),
+                              "degree": np.zeros(0, np.int64)}, columns=NEIGHBORHOOD_COLUMNS)
+    frame.attrs = {
+        "focus": hood.attrs.get("focus"),
+        "n_neighbors": int(len(rows)),
+        "n_edges": int(counts.sum()),
+        "kind_counts": {str(names[k]): int(group_size[k]) for k in group_order},
+        "omitted": int(len(rows) - len(picked)),
+    }
+    return frame
+
+
 def _edge_details(
     graph: GraphCore,
     position: int,
@@ -172,29 +221,44 @@ def _edge_details(
     inverse: np.ndarray,
     edge_ids: np.ndarray,
 ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[str]]:
-    """Relations, notes and directions of the edges to each selected neighbor."""
+    """Relations, notes and directions of the edges to each selected neighbor.
+
+    Vectorised: one sort of the edges by (neighbor, relation name), edge order kept within;
+    Python only builds the tuples (one per neighbor, shared when empty).
+    """
     if len(selected) == 0:
         return [], [], []
     wanted = np.isin(inverse, selected)
-    group = inverse[wanted]
-    edges = edge_ids[wanted]
-    order = np.argsort(group, kind="stable")
-    group, edges = group[order], edges[order]
-    relation_codes = graph.relation_codes()[edges]
+    group, edges = inverse[wanted], edge_ids[wanted]
     relation_names = np.asarray(graph.edges["relation"].cat.categories, dtype=object)
-    notes = graph.column_array("edges", "note")[edges]
-    outgoing = graph.source_codes[edges] == position
-    incoming = graph.target_codes[edges] == position
+    name_rank = np.argsort(np.argsort(relation_names.astype(str), kind="stable"))
+    relation_codes = graph.relation_codes()[edges]
+    order = np.lexsort((name_rank[relation_codes], group))  # stable: edge order kept
+    group, edges, relation_codes = group[order], edges[order], relation_codes[order]
     starts = np.searchsorted(group, selected, side="left")
     ends = np.searchsorted(group, selected, side="right")
-    relations_of, notes_of, directions_of = [], [], []
-    for start, end in zip(starts, ends, strict=True):
-        pairs = sorted(
-            zip(relation_names[relation_codes[start:end]], notes[start:end], strict=True),
-            key=lambda rn: str(rn[0]),
-        )
-        relations_of.append(tuple(dict.fromkeys(str(r) for r, _ in pairs)))
-        notes_of.append(tuple(str(n) for _, n in pairs if isinstance(n, str) and n))
-        out, into = outgoing[start:end].any(), incoming[start:end].any()
-        directions_of.append("both" if out and into else "out" if out else "in")
+
+    first = np.ones(len(group), dtype=bool)  # the first edge of each (neighbor, relation)
+    first[1:] = (group[1:] != group[:-1]) | (relation_codes[1:] != relation_codes[:-1])
+    distinct = np.cumsum(first) - 1  # index of each edge's (neighbor, relation) pair
+    names = [str(r) for r in relation_names[relation_codes[first]]]
+    low, high = distinct[starts], distinct[ends - 1] + 1
+    relations_of = [tuple(names[a:b]) for a, b in zip(low.tolist(), high.tolist(), strict=True)]
+
+    notes = graph.column_array("edges", "note")[edges]
+    has_note = np.fromiter((isinstance(n, str) and n != "" for n in notes), dtype=bool,
+                           count=len(notes))
+    if has_note.any():
+        kept = [str(n) for n in notes[has_note]]
+        before = np.concatenate([[0], np.cumsum(has_note)])
+        notes_of = [tuple(kept[a:b]) for a, b in
+                    zip(before[starts].tolist(), before[ends].tolist(), strict=True)]
+    else:
+        notes_of = [()] * len(selected)
+
+    n = int(inverse.max()) + 1
+    out = np.bincount(group, weights=graph.source_codes[edges] == position, minlength=n) > 0
+    into = np.bincount(group, weights=graph.target_codes[edges] == position, minlength=n) > 0
+    out, into = out[selected], into[selected]
+    directions_of = np.where(out & into, "both", np.where(out, "out", "in")).tolist()
     return relations_of, notes_of, directions_of

@@ -26,7 +26,7 @@ categorical ``source``/``target`` over the entity ids (as loaded) stay so, over 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ from .errors import CurationError
 from .frames import ARROW, category_dtype, empty, filter_rows, rows_of
 from .store import KINDS
 
-__all__ = ["PROVENANCE_COLUMNS", "Overlay", "apply_decisions", "check_merge"]
+__all__ = ["PROVENANCE_COLUMNS", "Overlay", "apply_decisions", "check_merge", "with_pair_decision"]
 
 PROVENANCE_COLUMNS = ("curated_by", "curated_at", "curated_score", "curated_model", "decision_id")
 EDGE_KEY = ("source", "target", "relation", "note")
@@ -166,6 +166,27 @@ def apply_decisions(entities: pd.DataFrame, edges: pd.DataFrame,
     out.edges = _append_edges(out, edges, d, accepted, aligned)
     out.problems = [text for _, text in sorted(problems, key=lambda p: p[0])]
     return out
+
+
+def with_pair_decision(overlay: Overlay, kind: str, a: str, b: str) -> Overlay:
+    """The overlay after one more ``reject`` or ``defer`` of ``a, b`` (ids as they are now).
+
+    What :func:`apply_decisions` gives with the decision appended (the latest decision on
+    a pair decides, and neither changes a table), without applying every decision again.
+
+    Examples
+    --------
+    >>> before = Overlay(pd.DataFrame(), pd.DataFrame(), deferred={frozenset({"c:1", "c:2"})})
+    >>> after = with_pair_decision(before, "reject", "c:2", "c:1")
+    >>> after.rejected == {frozenset({"c:1", "c:2"})}, after.deferred, before.deferred != set()
+    (True, set(), True)
+    """
+    if kind not in ("reject", "defer"):
+        raise ValueError(f"kind must be 'reject' or 'defer'; got {kind!r}.")
+    pair = frozenset((a, b))
+    rejected, deferred = overlay.rejected - {pair}, overlay.deferred - {pair}
+    (rejected if kind == "reject" else deferred).add(pair)
+    return replace(overlay, rejected=rejected, deferred=deferred)
 
 
 def _merges(rows: Iterable[tuple], problems: list) -> tuple[dict, dict, dict]:

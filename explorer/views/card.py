@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.graph import GraphCore
-from ..core.neighborhood import neighborhood
+from ..core.neighborhood import neighborhood, top_per_kind
 from ..words import plural
 from .palette import kind_color
 
@@ -246,11 +246,14 @@ def build_card(
     max_per_kind: int | None = 25,
     similar: pd.DataFrame | None = None,
     max_similar: int = 25,
+    hood: pd.DataFrame | None = None,
 ) -> Card:
     """Assemble the :class:`Card` of one entity (see :meth:`explorer.KnowledgeGraph.card`).
 
     ``similar`` is the frame of :func:`explorer.analysis.related.similar` for the entity
-    (``None``: the section says it was not computed).
+    (``None``: the section says it was not computed). ``hood``, the entity's full
+    neighborhood (``neighborhood(kg, entity_id)``) if it was computed already, is used
+    instead of computing the card's part of it again.
     """
     row = kg.entity(entity_id)
     source_rows = kg.sources(entity_id)
@@ -271,22 +274,17 @@ def build_card(
         for source in sources
         if kg.relations_between(entity_id, source.id) == (source.relation,)
     ]
-    hood = neighborhood(kg, entity_id, limit_per_kind=max_per_kind, exclude=exclude)
-    sections = []
-    for kind, count in hood.attrs["kind_counts"].items():
-        members = hood[hood["kind"] == kind]
-        entries = [
-            NeighborEntry(
-                id=r.id,
-                title=r.title,
-                kind=r.kind,
-                relations=r.relations,
-                notes=r.notes,
-                edge_count=int(r.edge_count),
-            )
-            for r in members.itertuples(index=False)
-        ]
-        sections.append(Section(kind=kind, count=count, entries=entries))
+    if hood is None:
+        hood = neighborhood(kg, entity_id, limit_per_kind=max_per_kind, exclude=exclude)
+    else:
+        hood = top_per_kind(hood, limit_per_kind=max_per_kind, exclude=exclude)
+    by_kind: dict[str, list[NeighborEntry]] = {}
+    columns = ("id", "title", "kind", "relations", "notes", "edge_count")
+    for values in zip(*(hood[c].tolist() for c in columns), strict=True):
+        entry = NeighborEntry(*values[:5], edge_count=int(values[5]))
+        by_kind.setdefault(entry.kind, []).append(entry)
+    sections = [Section(kind=kind, count=count, entries=by_kind.get(kind, []))
+                for kind, count in hood.attrs["kind_counts"].items()]
 
     card = Card(
         id=str(row["id"]),

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -148,6 +149,9 @@ class NeighborhoodGraph:
         str
             One HTML document with vis-network inlined; it loads nothing from anywhere.
         """
+        return self._render(_vis_js())
+
+    def _render(self, vis_js: str) -> str:
         template = _environment().get_template("neighborhood.html")
         return template.render(
             page_title=self.page_title,
@@ -156,7 +160,7 @@ class NeighborhoodGraph:
             height=self.height,
             typed_color=TYPED_EDGE_COLOR,
             similar_color=SIMILAR_EDGE_COLOR,
-            vis_js=_vis_js(),
+            vis_js=vis_js,
             nodes=self.nodes,
             edges=self.edges,
             options=self.options,
@@ -182,8 +186,12 @@ class NeighborhoodGraph:
 
     def _repr_html_(self) -> str:
         """Show the page in a sandboxed ``<iframe srcdoc>``: JupyterLab, Notebook and VS Code."""
+        # The page escaped for the attribute; vis-network (700 kB) is escaped once, cached:
+        # escaping is character by character, so the pieces escaped apart are the whole.
+        token = f"explorer-vis-js-{secrets.token_hex(16)}"  # no data can hold it
+        page = html.escape(self._render(token), quote=True).replace(token, _vis_js_escaped(), 1)
         return (
-            f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+            f'<iframe srcdoc="{page}" '
             f'style="width:100%;height:calc({self.height} + {_HEADER_PX + 6}px);border:none" '
             'sandbox="allow-scripts"></iframe>'
         )
@@ -369,6 +377,11 @@ def _environment() -> Any:
         autoescape=True,
         keep_trailing_newline=True,
     )
+
+
+@lru_cache(maxsize=1)
+def _vis_js_escaped() -> str:
+    return html.escape(_vis_js(), quote=True)
 
 
 @lru_cache(maxsize=1)

@@ -128,14 +128,11 @@ def neighborhood_subgraph(
 
 def _induced_edges(kg: GraphCore, kept: np.ndarray, edge_ok: np.ndarray) -> np.ndarray:
     """Rows of the edges whose two ends are both kept (and whose relation passes)."""
-    adjacency = kg.adjacency
-    pieces = [adjacency.edges_of(int(p)) for p in kept]
-    candidate = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.int64)
-    candidate = candidate[edge_ok[candidate]]
-    inside = np.isin(kg.source_codes[candidate], kept) & np.isin(
-        kg.target_codes[candidate], kept
-    )
-    return candidate[inside]
+    others, edge_ids = kg.adjacency.around(kept)  # every edge end at a kept node
+    inside = np.zeros(len(kg), dtype=bool)
+    inside[kept] = True
+    # An edge at a kept node is induced when its other end is kept too; seen from both.
+    return np.unique(edge_ids[inside[others] & edge_ok[edge_ids]])
 
 
 def _why(similar: pd.DataFrame) -> list[str]:

@@ -38,6 +38,7 @@ except ImportError as err:  # pragma: no cover - ipywidgets is a core dependency
 from . import panes
 from .controls import MAX_HOPS, build_controls
 from .explorer_review import ReviewTab
+from .focus_memo import FocusMemo
 from .graph_view import show_graph
 from .search import LiveSearch
 from .similarity_switch import LARGE_GRAPH, NOT_COMPUTED, compute, similarity_wanted
@@ -148,6 +149,7 @@ class Explorer(widgets.VBox):
         self._table_rows = table_rows
         self._graph_height = graph_height
         self._similarity_mode = similarity
+        self._memo = FocusMemo(kg)
         self._want_similar_links = include_similar
         self.similarity_on = similarity_wanted(kg, similarity)
         threshold = kg.default_min_cosine if min_cosine is None else min_cosine
@@ -338,20 +340,24 @@ class Explorer(widgets.VBox):
         started = time.perf_counter()
         kinds, relations = self._selected(self.kinds), self._selected(self.relations)
         threshold = float(self.min_cosine.value)
+        memo = self._memo  # one neighborhood and one similar list, shared by the panes
         if card:
-            shown = self.kg.card(entity_id, similar=self.similarity_on, min_cosine=threshold)
+            found = memo.similar(entity_id, threshold) if self.similarity_on else False
+            shown = self.kg.card(entity_id, similar=found, min_cosine=threshold,
+                                 neighborhood=memo.neighborhood(entity_id))
             if not self.similarity_on:
                 shown.similar_message, shown.min_cosine = NOT_COMPUTED, threshold
             self.card_pane.value = shown._repr_html_()
         if table:
-            self.neighborhood = self.kg.neighborhood(entity_id, kinds=kinds, relations=relations)
+            self.neighborhood = memo.neighborhood(entity_id, kinds, relations)
             self.neighbor_table.value = panes.table_html(self.neighborhood, self._table_rows)
             self._fill_picker(self.neighborhood)
         if graph:
+            links = self.similarity_on and bool(self.include_similar.value)
             self.graph = self.kg.graph(
                 entity_id,
                 hops=int(self.hops.value),
-                include_similar=self.similarity_on and bool(self.include_similar.value),
+                include_similar=memo.similar(entity_id, threshold) if links else False,
                 min_cosine=threshold,
                 kinds=kinds,
                 relations=relations,
