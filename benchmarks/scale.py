@@ -11,6 +11,9 @@ in a cache folder of the run (XDG_CACHE_HOME), as a user's second session would 
 Rows (each with its baseline measured in the same run):
 
 - first embedding of every text (wordllama) — target 1M < 150 s;
+- the labels' text features (TF-IDF matrix, words and numbers of each text), built once and
+  cached beside the vectors (``explorer.analysis.text_cache``): the rows below run with
+  both caches warm, as a user's second session would;
 - ``kg.candidates(per_entity=None)`` end to end (fresh load with cached vectors, the default
   method) against scikit-learn brute force ``radius_neighbors`` end to end — target >= 15x
   at 100k, recall >= 0.97 of the exact pairs; at 1M < 120 s and < 6 GB peak;
@@ -54,6 +57,12 @@ STEPS = {
 t = time.perf_counter(); kg = explorer.load(data); load = time.perf_counter() - t
 t = time.perf_counter(); kg.compute_similarity(progress=False); s = time.perf_counter() - t
 out(seconds=s, load=load, n=len(kg), peak_mb=peak())
+""",
+    "features": """
+kg = explorer.load(data)
+state = kg.similarity
+t = time.perf_counter(); state.prepare_all(); s = time.perf_counter() - t
+out(seconds=s, peak_mb=peak())
 """,
     "candidates": """
 method = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "default" else None
@@ -249,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"{n:,}", "first embedding (wordllama)", f"{emb['seconds']:.1f} s",
                          f"{n / emb['seconds']:,.0f} texts/s", "—",
                          verdict(ok) if n >= 1_000_000 else "—"))
+        features = run_step("features", data, env=env)
+        if features:
+            rows.append((f"{n:,}", "labels' text features (TF-IDF, words), first time; "
+                         "cached beside the vectors", f"{features['seconds']:.1f} s", "—", "—",
+                         "—"))
         default = run_step("candidates", data, "default", str(out_dir / f"default-{n}.npy"),
                            env=env)
         exact = (run_step("candidates", data, "exact", str(out_dir / f"exact-{n}.npy"), env=env)

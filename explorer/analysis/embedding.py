@@ -134,7 +134,7 @@ def embed(
     embedder: Embedder | str = "wordllama",
     *,
     cache_dir: str | Path | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     progress: bool | None = None,
     checkpoint_every: int = 50_000,
 ) -> EmbeddingResult:
@@ -153,7 +153,8 @@ def embed(
         One file per embedder name, keyed by a BLAKE2b hash of each text; only
         texts not in it are encoded. ``None``: no cache.
     batch_size
-        Texts per ``encode`` call.
+        Texts per ``encode`` call; ``None``: the embedder's own ``batch_size`` if it has
+        one, else 64.
     progress
         Show a progress bar; ``None`` shows one when the encoding should take a couple
         of seconds or more (:mod:`explorer.progress`).
@@ -181,11 +182,14 @@ def embed(
     """
     if isinstance(texts, (str, bytes)):
         raise EmbeddingError("texts must be a sequence of strings, not a single string.")
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise ParameterError(f"batch_size must be at least 1, got {batch_size}.")
     if checkpoint_every < 1:
         raise ParameterError(f"checkpoint_every must be at least 1, got {checkpoint_every}.")
     enc = get_embedder(embedder)
+    if batch_size is None:
+        own = getattr(enc, "batch_size", None)
+        batch_size = own if isinstance(own, int) and own >= 1 else 64
     name = getattr(enc, "name", None)
 
     if not isinstance(texts, Sequence):
