@@ -168,8 +168,9 @@ class SimilarityMethods:
             No entity appears in more than this many pairs (its best ones), so the list
             can be worked through; ``None`` gives every pair.
         method
-            ``"auto"`` (default: exact up to 20,000 entities, faiss IVF above),
-            ``"exact"``, ``"faiss"`` or ``"brute"`` (scikit-learn, the baseline).
+            ``"auto"`` (default: exact up to 20,000 entities, ``"clustered"`` above: k-means
+            lists, one matmul each, recall 0.976 measured at 100k), ``"exact"``,
+            ``"clustered"``, ``"faiss"`` (IVF) or ``"brute"`` (scikit-learn, the baseline).
         progress
             Show a progress bar (``None``: when the search should take a while).
         from_path

@@ -155,15 +155,21 @@ def test_faiss_recall_on_planted_pairs_measured_against_exact():
     assert index._faiss().nlist > 1
 
 
-def test_auto_uses_exact_up_to_exact_max_and_faiss_above(data):
+def test_auto_uses_exact_up_to_exact_max_and_the_clustered_engine_above(data, monkeypatch):
     x, _ = data
     small = SimilarityIndex(exact_max=N).fit(x)
     assert small._faiss_index is None
     pd.testing.assert_frame_equal(small.pairs(THRESHOLD), small.pairs(THRESHOLD, method="exact"))
     big = SimilarityIndex(exact_max=10).fit(x)
-    assert big._faiss_index is None  # fit stays cheap: faiss trains on first use
+    import explorer.analysis.index as index_module
+
+    calls = []
+    real = index_module.clustered_pairs
+    monkeypatch.setattr(index_module, "clustered_pairs",
+                        lambda *a, **k: calls.append(k) or real(*a, **k))
     found = big.pairs(THRESHOLD)
-    assert big._faiss_index is not None  # auto above exact_max went to faiss
+    assert len(calls) == 1 and calls[0]["nprobe"] == 24  # auto above exact_max: clustered
+    assert big._faiss_index is None  # and faiss is never trained
     exact = big.pairs(THRESHOLD, method="exact")
     assert set(zip(found["i"], found["j"], strict=True)) <= set(
         zip(exact["i"], exact["j"], strict=True)

@@ -2,7 +2,7 @@
 
 Arrays and ids only (typed edges are :mod:`explorer.analysis.related`'s concern). Queries:
 scikit-learn ``NearestNeighbors(metric="cosine")``; whole-graph pairs: the engines of
-:mod:`explorer.analysis.engines` (``"auto"``: exact up to ``exact_max``, faiss above).
+:mod:`explorer.analysis.engines` (``"auto"``: exact up to ``exact_max``, clustered above).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from ..choices import check_int
 from ..errors import EmbeddingError, NotFittedError, UnknownEntityError
 from ..suggest import closest
 from .engines.brute import brute_nearest, brute_pairs
+from .engines.clustered import DEFAULT_NPROBE, clustered_nearest, clustered_pairs
 from .engines.exact import concat, exact_nearest, exact_pairs
-from .engines.faiss_ivf import build_ivf, faiss_nearest, faiss_pairs
+from .engines.faiss_ivf import FAISS_NPROBE, build_ivf, faiss_nearest, faiss_pairs
 from .engines.frames import empty_ids_frame, fitted_ids, pairs_frame
 from .thresholds import DEFAULT_EXACT_MAX, DEFAULT_MIN_COSINE, Method, as_method, check_min_cosine
 from .vectors import normalized
@@ -34,18 +35,21 @@ class SimilarityIndex:
     ----------
     method
         Default engine of :meth:`pairs` and :meth:`nearest_cosine`: ``"auto"``,
-        ``"exact"``, ``"brute"`` or ``"faiss"`` (see the module docstring).
+        ``"exact"``, ``"brute"``, ``"faiss"`` or ``"clustered"`` (see the module docstring).
     exact_max
         With ``method="auto"``, the largest number of non-zero vectors listed
-        exactly; above it faiss IVF is used. Default :data:`DEFAULT_EXACT_MAX`.
+        exactly; above it the clustered engine (k-means lists, one matmul each; measured
+        in ``docs/performance.md``). Default :data:`DEFAULT_EXACT_MAX`.
     block_size
         Tile side of the blocked matrix products (and query chunk of the other
         engines). A tile takes about ``5 * block_size**2`` bytes.
     nlist
         Number of faiss IVF lists; ``None`` chooses about ``4 * sqrt(n)``, capped
-        so that each list has at least 40 training points.
+        so that each list has at least 40 training points (clustered: ``8 * sqrt(n)``).
     nprobe
-        Lists visited per faiss query; more is slower and finds more pairs.
+        Lists each vector probes; more is slower and finds more pairs. ``None``: 16 for
+        faiss, :data:`~explorer.analysis.engines.clustered.DEFAULT_NPROBE` (24) for the
+        clustered engine.
     random_state
         Seed of the faiss training sample and k-means.
 
@@ -78,7 +82,7 @@ class SimilarityIndex:
         exact_max: int = DEFAULT_EXACT_MAX,
         block_size: int = 4096,
         nlist: int | None = None,
-        nprobe: int = 16,
+        nprobe: int | None = None,
         random_state: int = 0,
     ) -> None:
         self.method = method
@@ -116,7 +120,8 @@ class SimilarityIndex:
         check_int(self.block_size, "block_size", 1)
         if self.nlist is not None:
             check_int(self.nlist, "nlist", 1)
-        check_int(self.nprobe, "nprobe", 1)
+        if self.nprobe is not None:
+            check_int(self.nprobe, "nprobe", 1)
 
         x, nonzero = normalized(vectors, copy=copy)
         id_array, position = fitted_ids(ids, x.shape[0])
@@ -172,7 +177,7 @@ class SimilarityIndex:
     def _resolve(self, method: Method) -> Method:
         if method is not Method.AUTO:
             return method
-        return Method.EXACT if len(self._valid) <= self.exact_max else Method.FAISS
+        return Method.EXACT if len(self._valid) <= self.exact_max else Method.CLUSTERED
 
     def _positions(self, ids: Sequence[str]) -> np.ndarray:
         keys = [str(v) for v in ids]
@@ -215,9 +220,14 @@ class SimilarityIndex:
         """The trained faiss IVF index over the non-zero rows (built once, on first use)."""
         if self._faiss_index is None:
             self._faiss_index = build_ivf(
-                self._xv, nlist=self.nlist, nprobe=self.nprobe, seed=self.random_state
+                self._xv, nlist=self.nlist, nprobe=self.nprobe or FAISS_NPROBE,
+                seed=self.random_state,
             )
         return self._faiss_index
+
+    def _clustered(self) -> dict[str, Any]:
+        nprobe = self.nprobe or DEFAULT_NPROBE
+        return {"nlist": self.nlist, "nprobe": nprobe, "seed": self.random_state}
 
     # ---------------------------------------------------------- per query
     def kneighbors(self, X: Any = None, n_neighbors: int = 10) -> pd.DataFrame:
@@ -336,7 +346,7 @@ class SimilarityIndex:
         min_cosine
             Threshold in [-1, 1].
         method
-            ``"exact"``, ``"brute"``, ``"faiss"`` or ``"auto"``; ``None`` uses the
+            ``"exact"``, ``"brute"``, ``"faiss"``, ``"clustered"`` or ``"auto"``; ``None`` uses the
             index's ``method``.
         progress
             Show a tqdm bar over blocks; ``None`` shows one above 20,000 entities.
@@ -357,6 +367,8 @@ class SimilarityIndex:
             vi, vj, cos = exact_pairs(x, t, block=block, progress=progress)
         elif resolved is Method.BRUTE:
             vi, vj, cos = brute_pairs(self._nn, x, t, block=block, progress=progress)
+        elif resolved is Method.CLUSTERED:
+            vi, vj, cos = clustered_pairs(x, t, progress=progress, **self._clustered())
         else:
             vi, vj, cos = faiss_pairs(self._faiss(), x, t, block=block, progress=progress)
         return pairs_frame(self._valid[vi], self._valid[vj], cos)
@@ -392,6 +404,8 @@ class SimilarityIndex:
             best = exact_nearest(x, block=block, progress=progress)
         elif resolved is Method.BRUTE:
             best = brute_nearest(self._nn)
+        elif resolved is Method.CLUSTERED:
+            best = clustered_nearest(x, progress=progress, **self._clustered())
         else:
             best = faiss_nearest(self._faiss(), x, block=block, progress=progress)
         result[self._valid] = best

@@ -19,7 +19,7 @@ __all__ = [
 DEFAULT_MIN_COSINE = 0.65
 
 #: Largest number of embedded entities for which ``method="auto"`` lists pairs exactly;
-#: above it, faiss IVF (approximate). See ``docs/performance.md``.
+#: above it, the clustered engine (approximate). See ``docs/performance.md``.
 DEFAULT_EXACT_MAX = 20_000
 
 
@@ -30,6 +30,7 @@ class Method(str, Enum):
     EXACT = "exact"
     BRUTE = "brute"
     FAISS = "faiss"
+    CLUSTERED = "clustered"  # k-means lists, one matmul each (docs/performance.md)
 
 
 def as_method(value: str | Method) -> Method:

@@ -43,11 +43,36 @@ def rank_order(graph: GraphCore, positions: np.ndarray, edge_counts: np.ndarray)
     >>> rank_order(g, np.array([1, 2]), np.array([1, 1])).tolist()
     [1, 0]
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     positions = np.asarray(positions, dtype=np.int64)
-    degree = graph.adjacency.degree[positions]
-    titles = graph.column_array("entities", "title")[positions].astype(str)
-    ids = graph.column_array("entities", "id")[positions].astype(str)
-    return np.lexsort((ids, titles, -degree.astype(np.int64), -np.asarray(edge_counts, np.int64)))
+    if len(positions) < 2:
+        return np.arange(len(positions))
+    degree = graph.adjacency.degree[positions].astype(np.int64)
+    taken = pa.array(positions)
+    # Arrow sorts by several keys and compares strings only on ties (UTF-8 byte order is
+    # code point order, as numpy's); it is stable.
+    table = pa.table({"count": -np.asarray(edge_counts, np.int64), "degree": -degree,
+                      "title": _arrow_strings(graph, "title").take(taken),
+                      "id": _arrow_strings(graph, "id").take(taken)})
+    keys = [(name, "ascending") for name in ("count", "degree", "title", "id")]
+    return np.asarray(pc.sort_indices(table, sort_keys=keys), dtype=np.int64)
+
+
+def _arrow_strings(graph: GraphCore, name: str) -> object:
+    """An entity column as an Arrow string array (the frame's own, or converted once)."""
+    import pyarrow as pa
+
+    key = ("arrow", name)
+    if key not in graph._arrays:  # emptied when the frames change
+        array = graph.entities[name].array
+        graph._arrays[key] = (
+            array.__arrow_array__() if hasattr(array, "__arrow_array__")
+            else pa.array(graph.entities[name].astype(str).to_numpy(dtype=object),
+                          type=pa.large_string())
+        )
+    return graph._arrays[key]
 
 
 def neighborhood(

@@ -1,23 +1,27 @@
 """Typo-tolerant search over entity ids and titles.
 
-A word index is built on first use (pyarrow, vectorised): each title's words, a vocabulary,
-and for each word the titles that hold it. A query's words are matched against the
-vocabulary with rapidfuzz (so ``lerning`` finds ``learning``), titles are scored by how many
-of the query's words they hold and how closely, and only the best few hundred are re-scored
-with rapidfuzz against the whole query. The cost grows with the number of titles that share
+A word index (:mod:`.title_words`) is built on first use, a chunk of titles at a time:
+each title's words, a vocabulary, and for each word the titles that hold it. A query's
+words are matched against the vocabulary with rapidfuzz (so ``lerning`` finds
+``learning``), titles are scored by how many of the query's words they hold and how
+closely, and only the best few hundred are re-scored with rapidfuzz against the whole
+query. The cost grows with the number of titles that share
 the query's words, not with the size of the graph.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 import threading
 
 import numpy as np
 import pandas as pd
 
 from ..suggest import MAX_CHOICES
+from .title_words import build_word_index
 
 __all__ = ["QUICK_ABOVE", "TitleIndex"]
 
@@ -49,7 +53,8 @@ class TitleIndex:
         self._title_series = titles
         self.titles = titles.to_numpy(dtype=object)
         self._built = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while building
+        self._starting = threading.Lock()  # held while starting the thread
         self._thread: threading.Thread | None = None
         self._arrow: dict[str, object] = {}
 
@@ -60,7 +65,7 @@ class TitleIndex:
 
     def build_in_background(self) -> None:
         """Start building the word index in a thread (once); searches meanwhile are quick."""
-        with self._lock:
+        with self._starting:  # not the build's lock: a search must not wait for the build
             if self._built or self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._build_logged, daemon=True,
@@ -68,8 +73,9 @@ class TitleIndex:
             self._thread.start()
 
     def _build_logged(self) -> None:
+        _lower_priority()
         try:
-            self._build()
+            self._build(pause=0.002)
         except Exception:  # noqa: BLE001 - a thread's error must be seen, not lost
             logger.exception("Building the title index failed; searches stay quick scans.")
 
@@ -89,34 +95,13 @@ class TitleIndex:
                 )
         return self._arrow[name]
 
-    def _build(self) -> None:
+    def _build(self, pause: float = 0.0) -> None:
         with self._lock:
             if not self._built:
-                self._build_now()
-
-    def _build_now(self) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        titles = self._arrow_array("titles")
-        folded = pc.utf8_lower(titles)
-        words = pc.split_pattern_regex(folded, r"[^\w]+")
-        flat = pc.list_flatten(words)
-        parents = np.asarray(pc.list_parent_indices(words))
-        keep = np.asarray(pc.greater(pc.utf8_length(flat), 0))
-        encoded = pc.dictionary_encode(flat.filter(pa.array(keep)))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        codes = np.asarray(encoded.indices)
-        parents = parents[keep]
-        order = np.argsort(codes, kind="stable")
-        self._postings = parents[order].astype(np.int64)
-        self._indptr = np.zeros(len(encoded.dictionary) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(codes, minlength=len(encoded.dictionary)), out=self._indptr[1:])
-        self._vocabulary = encoded.dictionary.to_pylist()
-        self._word_code = {word: code for code, word in enumerate(self._vocabulary)}
-        self._folded = folded
-        self._built = True
+                self._words = build_word_index(self._arrow_array("titles"), pause=pause)
+                self._vocabulary = self._words.vocabulary
+                self._word_code = {word: code for code, word in enumerate(self._vocabulary)}
+                self._built = True
 
     def _word_scores(self, token: str) -> list[tuple[int, float]]:
         """Vocabulary words matching one query word: exact, or close for longer words."""
@@ -157,7 +142,7 @@ class TitleIndex:
             for token in tokens:
                 best = np.zeros(n, dtype=np.float32)
                 for code, score in self._word_scores(token):
-                    rows = self._postings[self._indptr[code] : self._indptr[code + 1]]
+                    rows = self._words.rows(code)
                     best[rows] = np.maximum(best[rows], score)
                 total += best
             total /= len(tokens)
@@ -230,3 +215,13 @@ class TitleIndex:
                 limit=limit, score_cutoff=80,
             ):
                 found.setdefault(position, (float(score) * 0.75, "id"))
+
+
+def _lower_priority() -> None:
+    """Give the calling thread a lower CPU priority (Linux: per thread), where possible."""
+    if not sys.platform.startswith("linux"):  # elsewhere the id names a process, not a thread
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not allowed: build at normal priority
+        pass

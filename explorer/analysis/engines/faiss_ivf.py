@@ -16,8 +16,9 @@ import numpy as np
 from ...progress import progress_bar
 from .exact import concat, expected_seconds
 
-__all__ = ["build_ivf", "faiss_nearest", "faiss_pairs"]
+__all__ = ["FAISS_NPROBE", "build_ivf", "faiss_nearest", "faiss_pairs"]
 
+FAISS_NPROBE = 16  #: lists each query visits by default
 TRAIN_POINTS_PER_LIST = 40  # faiss warns below 39 training points per list
 
 
