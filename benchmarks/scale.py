@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"{max(sizes):,}", "recording a decision: on disk (store.record), median",
                      f"{decisions['store_median'] * 1000:.1f} ms", "target 20 ms", "—",
                      verdict(decisions["store_median"] < 0.020)))
-        rows.append((f"{max(sizes):,}", "kg.reject: recorded and the graph rebuilt (median / p95)",
+        rows.append((f"{max(sizes):,}", "kg.reject: recorded, the session updated (median / p95)",
                      f"{decisions['record_median'] * 1000:.0f} ms / "
                      f"{decisions['record_p95'] * 1000:.0f} ms", "—", "—", "—"))
     loaded = run_step("load_decisions", biggest, env=env)

@@ -105,3 +105,18 @@ def test_tiny_inputs(tmp_path, texts):
     save_pair_texts(tmp_path, digest, PairTexts.from_texts(texts).read_all())
     cached = load_pair_texts(tmp_path, digest, list(texts))
     assert cached is not None and len(cached) == len(texts)
+
+
+def test_explaining_in_chunks_gives_the_one_pass_frame(monkeypatch):
+    import explorer.analysis.pair_labels as pair_labels
+
+    texts = PairTexts.from_texts(TEXTS)
+    whole = texts.explain(*PAIRS)
+    monkeypatch.setattr(pair_labels, "_CHUNK", 3)
+    pd.testing.assert_frame_equal(texts.explain(*PAIRS), whole)
+    import explorer.analysis.lexical as lexical
+
+    scorer = LexicalScorer.fit(TEXTS)
+    whole_scores = scorer.score(PAIRS[0], PAIRS[1])
+    monkeypatch.setattr(lexical, "_SCORE_CHUNK", 3)
+    np.testing.assert_array_equal(scorer.score(PAIRS[0], PAIRS[1]), whole_scores)

@@ -34,6 +34,7 @@ __all__ = [
     "normalize_text", "normalize_texts",
 ]
 
+_SCORE_CHUNK = 1_000_000
 LEXICAL_WEIGHT = 0.5  #: weight of the lexical score in :func:`combined_score`
 #: The TfidfVectorizer arguments of :meth:`LexicalScorer.fit` (word unigrams).
 TFIDF_ARGS: dict[str, Any] = {
@@ -191,10 +192,14 @@ class LexicalScorer:
                     f"{x.dtype} with values {x.min()} to {x.max()}. Fit the scorer on all the "
                     "entities' texts and pass positions, not ids."
                 )
-        products = self.matrix[i].multiply(self.matrix[j]).tocsr()
-        total = np.concatenate([[0.0], np.cumsum(products.data, dtype=np.float64)])
-        out = total[products.indptr[1:]] - total[products.indptr[:-1]]
-        return np.clip(out, 0.0, 1.0).astype(np.float32)
+        out = np.empty(len(i), dtype=np.float32)
+        step = _SCORE_CHUNK  # pairs at a time: bounded memory at millions of pairs
+        for s in range(0, len(i), step):
+            products = self.matrix[i[s:s + step]].multiply(self.matrix[j[s:s + step]]).tocsr()
+            total = np.concatenate([[0.0], np.cumsum(products.data, dtype=np.float64)])
+            sums = total[products.indptr[1:]] - total[products.indptr[:-1]]
+            out[s:s + step] = np.clip(sums, 0.0, 1.0)
+        return out
 
 
 def combined_score(

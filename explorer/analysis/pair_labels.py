@@ -79,6 +79,7 @@ MAX_RATIO_CHARS = 2000  #: the lexical ratio compares this many characters of ea
 MAX_SHARED = 8  #: words shown in ``shared``
 MAX_DIFFERS = 6  #: words shown on each side of ``differs``
 _FEW = 12  # rule 4 counts the other differing words only up to this many in all
+_CHUNK = 500_000  # pairs explained at a time
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
@@ -244,6 +245,9 @@ class PairTexts:
         ['candidate edge', 'numbers differ: 2010 | 2017', 'general, election']
         """
         i, j, cos = self._check(i, j, cosine)
+        if len(i) > _CHUNK:  # bounded memory: the sparse row products grow with the pairs
+            return pd.concat([self.explain(i[s:s + _CHUNK], j[s:s + _CHUNK], cos[s:s + _CHUNK])
+                              for s in range(0, len(i), _CHUNK)], ignore_index=True)
         need = np.zeros(len(self), dtype=bool)
         need[i] = need[j] = True
         if (need & ~self._done).any():
