@@ -34,22 +34,20 @@ class SimilarityIndex:
     Parameters
     ----------
     method
-        Default engine of :meth:`pairs` and :meth:`nearest_cosine`: ``"auto"``,
-        ``"exact"``, ``"brute"``, ``"faiss"`` or ``"clustered"`` (see the module docstring).
+        Default engine of :meth:`pairs` and :meth:`nearest_cosine`: ``"auto"``, ``"exact"``,
+        ``"brute"``, ``"faiss"`` or ``"clustered"`` (see the module docstring).
     exact_max
-        With ``method="auto"``, the largest number of non-zero vectors listed
-        exactly; above it the clustered engine (k-means lists, one matmul each; measured
-        in ``docs/performance.md``). Default :data:`DEFAULT_EXACT_MAX`.
+        With ``"auto"``, the most non-zero vectors listed exactly; above it the clustered
+        engine (``docs/performance.md``). Default :data:`DEFAULT_EXACT_MAX`.
     block_size
         Tile side of the blocked matrix products (and query chunk of the other
         engines). A tile takes about ``5 * block_size**2`` bytes.
     nlist
-        Number of faiss IVF lists; ``None`` chooses about ``4 * sqrt(n)``, capped
-        so that each list has at least 40 training points (clustered: ``8 * sqrt(n)``).
+        Number of lists; ``None``: about ``4 * sqrt(n)`` for faiss IVF (at least 40
+        training points each), ``8 * sqrt(n)`` for the clustered engine.
     nprobe
-        Lists each vector probes; more is slower and finds more pairs. ``None``: 16 for
-        faiss, :data:`~explorer.analysis.engines.clustered.DEFAULT_NPROBE` (24) for the
-        clustered engine.
+        Lists each vector probes (more: slower, more pairs); ``None``: 16 for faiss,
+        24 (:data:`~explorer.analysis.engines.clustered.DEFAULT_NPROBE`) for clustered.
     random_state
         Seed of the faiss training sample and k-means.
 
@@ -118,10 +116,9 @@ class SimilarityIndex:
         method = as_method(self.method)
         check_int(self.exact_max, "exact_max", 0)
         check_int(self.block_size, "block_size", 1)
-        if self.nlist is not None:
-            check_int(self.nlist, "nlist", 1)
-        if self.nprobe is not None:
-            check_int(self.nprobe, "nprobe", 1)
+        for name in ("nlist", "nprobe"):  # None: the engine's own default
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name, 1)
 
         x, nonzero = normalized(vectors, copy=copy)
         id_array, position = fitted_ids(ids, x.shape[0])
