@@ -13,6 +13,7 @@ import time
 
 import pandas as pd
 import pytest
+from curation_steps import apply_step
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -240,19 +241,7 @@ def test_any_decisions_then_reload_then_export_give_one_graph(tmp_path_factory, 
     kg = explorer.load(folder, )
     kg.set_embedder("tfidf", cache=None)
     for kind, x, y in steps:
-        ids = [i for i in kg.ids if not i.startswith("paper:")]
-        a, b = ids[x % len(ids)], ids[y % len(ids)]
-        try:
-            if kind == "accept":
-                kg.accept(a, b, "associated_with")
-            elif kind == "reject":
-                kg.reject(a, b)
-            elif kind == "merge":
-                kg.merge(a, b)
-            else:
-                kg.undo()
-        except (CurationError, ParameterError):
-            pass  # refused decisions (self-pairs, cycles, nothing to undo) change nothing
+        apply_step(kg, kind, x, y)
     reloaded = explorer.load(folder)
     exported = explorer.load(reloaded.export(tmp_path_factory.mktemp("out") / "x"))
     for other in (reloaded, exported):

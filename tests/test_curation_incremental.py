@@ -7,15 +7,14 @@ import sqlite3
 
 import numpy as np
 import pandas as pd
+from curation_steps import apply_step
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import explorer
 from conftest import EXAMPLE
-from explorer.curation import CurationError
 from explorer.curation.overlay import apply_decisions
 from explorer.curation.store import COLUMNS, SELECT, DecisionStore, _frame, _read_columns
-from explorer.errors import ParameterError
 
 
 @settings(max_examples=20, deadline=None,
@@ -27,17 +26,7 @@ def test_reject_and_defer_in_a_session_give_what_a_full_apply_gives(tmp_path_fac
     shutil.copytree(EXAMPLE, folder)
     kg = explorer.load(folder)
     for kind, x, y in steps:
-        ids = [i for i in kg.ids if not i.startswith("paper:")]
-        a, b = ids[x % len(ids)], ids[y % len(ids)]
-        try:
-            if kind == "accept":
-                kg.accept(a, b, "associated_with")
-            elif kind == "undo":
-                kg.undo()
-            else:
-                getattr(kg, kind)(a, b)
-        except (CurationError, ParameterError):
-            pass
+        apply_step(kg, kind, x, y)
         if kg._overlay is None:
             continue
         full = apply_decisions(*kg._base, kg._open_store(create=False).active())

@@ -161,11 +161,11 @@ def test_auto_uses_exact_up_to_exact_max_and_the_clustered_engine_above(data, mo
     assert small._faiss_index is None
     pd.testing.assert_frame_equal(small.pairs(THRESHOLD), small.pairs(THRESHOLD, method="exact"))
     big = SimilarityIndex(exact_max=10).fit(x)
-    import explorer.analysis.index as index_module
+    import explorer.analysis.engines.dispatch as dispatch
 
     calls = []
-    real = index_module.clustered_pairs
-    monkeypatch.setattr(index_module, "clustered_pairs",
+    real = dispatch.clustered_pairs
+    monkeypatch.setattr(dispatch, "clustered_pairs",
                         lambda *a, **k: calls.append(k) or real(*a, **k))
     found = big.pairs(THRESHOLD)
     assert len(calls) == 1 and calls[0]["nprobe"] == 24  # auto above exact_max: clustered

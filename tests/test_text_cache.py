@@ -86,7 +86,7 @@ def test_candidates_write_the_cache_and_a_fresh_load_reads_it(tmp_path, monkeypa
     assert written == ["embeddings", "pairtexts", "tfidf"]
     again = explorer.load(data).set_embedder(cache=tmp_path / "cache")
     state = again.similarity
-    assert state.pair_texts._done.all()  # read from the cache, before any pair asks
+    assert state.pair_texts.all_read  # read from the cache, before any pair asks
     pd.testing.assert_frame_equal(again.candidates(), first)
 
 

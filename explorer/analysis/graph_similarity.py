@@ -129,7 +129,7 @@ class GraphSimilarity:
         from .text_cache import save_pair_texts
 
         texts = self.pair_texts
-        if not texts._done.all():
+        if not texts.all_read:
             texts.read_all()
             if self.cache_dir is not None:
                 save_pair_texts(self.cache_dir, self._texts_and_digest()[1], texts)

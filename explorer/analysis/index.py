@@ -17,10 +17,10 @@ from sklearn.neighbors import NearestNeighbors
 from ..choices import check_int
 from ..errors import EmbeddingError, NotFittedError, UnknownEntityError
 from ..suggest import closest
-from .engines.brute import brute_nearest, brute_pairs
-from .engines.clustered import DEFAULT_NPROBE, clustered_nearest, clustered_pairs
-from .engines.exact import concat, exact_nearest, exact_pairs
-from .engines.faiss_ivf import FAISS_NPROBE, build_ivf, faiss_nearest, faiss_pairs
+from .engines.clustered import DEFAULT_NPROBE
+from .engines.dispatch import run_nearest, run_pairs
+from .engines.exact import concat
+from .engines.faiss_ivf import FAISS_NPROBE, build_ivf
 from .engines.frames import empty_ids_frame, fitted_ids, pairs_frame
 from .thresholds import DEFAULT_EXACT_MAX, DEFAULT_MIN_COSINE, Method, as_method, check_min_cosine
 from .vectors import normalized
@@ -222,9 +222,11 @@ class SimilarityIndex:
             )
         return self._faiss_index
 
-    def _clustered(self) -> dict[str, Any]:
-        nprobe = self.nprobe or DEFAULT_NPROBE
-        return {"nlist": self.nlist, "nprobe": nprobe, "seed": self.random_state}
+    def _engine_args(self, progress: bool | None) -> dict[str, Any]:
+        clustered = {"nlist": self.nlist, "nprobe": self.nprobe or DEFAULT_NPROBE,
+                     "seed": self.random_state}
+        return {"block": int(self.block_size), "progress": progress, "nn": self._nn,
+                "faiss_index": self._faiss, "clustered": clustered}
 
     # ---------------------------------------------------------- per query
     def kneighbors(self, X: Any = None, n_neighbors: int = 10) -> pd.DataFrame:
@@ -359,15 +361,7 @@ class SimilarityIndex:
         resolved = self._resolve(as_method(self.method if method is None else method))
         if len(self._valid) < 2:
             return pairs_frame(*(np.array([], dt) for dt in (np.int64, np.int64, np.float32)))
-        x, block = self._xv, int(self.block_size)
-        if resolved is Method.EXACT:
-            vi, vj, cos = exact_pairs(x, t, block=block, progress=progress)
-        elif resolved is Method.BRUTE:
-            vi, vj, cos = brute_pairs(self._nn, x, t, block=block, progress=progress)
-        elif resolved is Method.CLUSTERED:
-            vi, vj, cos = clustered_pairs(x, t, progress=progress, **self._clustered())
-        else:
-            vi, vj, cos = faiss_pairs(self._faiss(), x, t, block=block, progress=progress)
+        vi, vj, cos = run_pairs(resolved, self._xv, t, **self._engine_args(progress))
         return pairs_frame(self._valid[vi], self._valid[vj], cos)
 
     # ------------------------------------------------------- nearest cosine
@@ -396,15 +390,7 @@ class SimilarityIndex:
         m = len(self._valid)
         if m < 2:
             return result
-        x, block = self._xv, int(self.block_size)
-        if resolved is Method.EXACT:
-            best = exact_nearest(x, block=block, progress=progress)
-        elif resolved is Method.BRUTE:
-            best = brute_nearest(self._nn)
-        elif resolved is Method.CLUSTERED:
-            best = clustered_nearest(x, progress=progress, **self._clustered())
-        else:
-            best = faiss_nearest(self._faiss(), x, block=block, progress=progress)
+        best = run_nearest(resolved, self._xv, **self._engine_args(progress))
         result[self._valid] = best
         return result
 

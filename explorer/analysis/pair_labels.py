@@ -131,9 +131,14 @@ class PairTexts:
     def __len__(self) -> int:
         return len(self._texts)
 
+    @property
+    def all_read(self) -> bool:
+        """Whether every text has been read (as whole-graph candidates need)."""
+        return bool(self._done.all())
+
     def read_all(self) -> PairTexts:
         """Read every text not read yet (what whole-graph candidates need); returns self."""
-        if not self._done.all():
+        if not self.all_read:
             self._read(np.flatnonzero(~self._done))
         return self
 

@@ -372,11 +372,8 @@ def _check_height(height: str | int) -> str:
 def _environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        autoescape=True,
-        keep_trailing_newline=True,
-    )
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+                              autoescape=True, keep_trailing_newline=True)
 
 
 @lru_cache(maxsize=1)
