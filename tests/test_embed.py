@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from explorer.analysis.embedders.minilm import MiniLMEmbedder
 from explorer.analysis.embedders.protocol import Embedder
@@ -178,6 +180,25 @@ def test_entity_texts_other_fields_and_separator():
     assert entity_texts(df, fields=("title", "note", "year"), sep=" | ") == ["T | N | 2020"]
     with pytest.raises(SchemaError, match="summary"):
         entity_texts(df)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(*[st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+            list("ab.?!;| ") + ["\u3000", "\xa0", "\t", "\n", "\x1c", "\u2028", "é"]),
+            max_size=6))] * 2),
+        min_size=1, max_size=12,
+    ),
+    sep=st.sampled_from([". ", " | ", " ", "; ", "", "!"]),
+)
+def test_entity_texts_arrow_join_equals_the_python_join(rows, sep):
+    """Arrow-backed columns are joined in Arrow: the very texts of the row-by-row join."""
+    df = pd.DataFrame(rows, columns=["title", "summary"]).astype("string[pyarrow]")
+    texts = entity_texts(df, sep=sep)
+    by_row = [texts._join(values) for values in zip(*(df[c].tolist() for c in df), strict=True)]
+    assert texts.take(np.arange(len(df))) == by_row
+    assert texts.take(np.arange(len(df))[::-1]) == by_row[::-1]
 
 
 # --------------------------------------------------------------------------- embed + cache

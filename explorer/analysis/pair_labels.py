@@ -375,6 +375,11 @@ def _opposition(
 def _numbers_reason(a: str, b: str) -> str:
     """The reason of rule 3: the numbers only in a | only in b (multisets)."""
     if " " in a or " " in b:
-        ca, cb = Counter(a.split()), Counter(b.split())
-        a, b = " ".join((ca - cb).elements()), " ".join((cb - ca).elements())
+        la, lb = a.split(), b.split()
+        sa, sb = set(la), set(lb)
+        if len(sa) == len(la) and len(sb) == len(lb):  # no number twice: sets will do
+            a, b = " ".join(x for x in la if x not in sb), " ".join(x for x in lb if x not in sa)
+        else:
+            ca, cb = Counter(la), Counter(lb)
+            a, b = " ".join((ca - cb).elements()), " ".join((cb - ca).elements())
     return f"numbers differ: {a or 'none'} | {b or 'none'}"
