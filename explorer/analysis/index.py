@@ -1,8 +1,9 @@
 """Cosine similarity over entity vectors: per-entity neighbors and whole-graph pairs.
 
-Arrays and ids only (typed edges are :mod:`explorer.analysis.related`'s concern). Queries:
-scikit-learn ``NearestNeighbors(metric="cosine")``; whole-graph pairs: the engines of
-:mod:`explorer.analysis.engines` (``"auto"``: exact up to ``exact_max``, clustered above).
+Arrays and ids only (typed edges are :mod:`explorer.analysis.related`'s concern).
+Queries: scikit-learn ``NearestNeighbors(metric="cosine")``, imported on first use;
+whole-graph pairs: the engines of :mod:`explorer.analysis.engines` (``"auto"``: exact up
+to ``exact_max``, clustered above).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 
 from ..choices import check_int
 from ..errors import EmbeddingError, NotFittedError, UnknownEntityError
@@ -131,9 +131,7 @@ class SimilarityIndex:
         self.ids_ = id_array
         self._position = position
         self._faiss_index: Any = None
-        self._nn: NearestNeighbors | None = None
-        if len(self._valid) > 0:
-            self._nn = NearestNeighbors(metric="cosine", algorithm="brute").fit(self._xv)
+        self._nn_model: Any = None
         self._resolve(method)  # checks the choice now; faiss trains on first use
         return self
 
@@ -143,6 +141,15 @@ class SimilarityIndex:
         """The fitted unit vectors, shape (n, dim), float32 (zero rows kept)."""
         self._check_fitted()
         return self._x
+
+    @property
+    def _nn(self) -> Any:
+        """scikit-learn's neighbours of the searchable rows, built (and imported) on first use."""
+        if self._nn_model is None and len(self._valid) > 0:
+            from sklearn.neighbors import NearestNeighbors
+
+            self._nn_model = NearestNeighbors(metric="cosine", algorithm="brute").fit(self._xv)
+        return self._nn_model
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "_x"):
@@ -225,7 +232,7 @@ class SimilarityIndex:
     def _engine_args(self, progress: bool | None) -> dict[str, Any]:
         clustered = {"nlist": self.nlist, "nprobe": self.nprobe or DEFAULT_NPROBE,
                      "seed": self.random_state}
-        return {"block": int(self.block_size), "progress": progress, "nn": self._nn,
+        return {"block": int(self.block_size), "progress": progress, "nn": lambda: self._nn,
                 "faiss_index": self._faiss, "clustered": clustered}
 
     # ---------------------------------------------------------- per query

@@ -6,11 +6,15 @@ the benchmarks compare against, and for per-entity queries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from ...progress import progress_bar
 from .exact import concat, expected_seconds
+
+if TYPE_CHECKING:  # imported by the caller, on first use (about a second)
+    from sklearn.neighbors import NearestNeighbors
 
 __all__ = ["brute_nearest", "brute_pairs"]
 
