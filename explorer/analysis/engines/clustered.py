@@ -38,7 +38,7 @@ ITERATIONS = 2  # k-means iterations: the lists need not be optimal, only local
 #: give evener lists: 26 % fewer products at 100k, recall 0.977 (was 0.976; performance.md)
 SAMPLE_PER_LIST = 16
 WORKERS = 2  # threads over the lists (the machines this is tuned on have 2 cores)
-CHUNK = 16384  # rows per product when scoring vectors against the centroids
+CHUNK_FLOATS = 1 << 25  # scores per product of rows against the centroids (128 MB)
 
 
 def default_nlist(m: int) -> int:
@@ -83,8 +83,9 @@ def spherical_kmeans(
 
 
 def _labels(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    rows = max(1024, CHUNK_FLOATS // max(len(centroids), 1))
     return np.concatenate(
-        [(x[s : s + CHUNK] @ centroids.T).argmax(axis=1) for s in range(0, len(x), CHUNK)]
+        [(x[s : s + rows] @ centroids.T).argmax(axis=1) for s in range(0, len(x), rows)]
     ) if len(x) else np.zeros(0, np.int64)
 
 
