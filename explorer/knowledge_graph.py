@@ -18,6 +18,7 @@ from .analysis.embedders.protocol import Embedder
 from .analysis.graph_similarity import GraphSimilarity
 from .choices import as_choice
 from .core.graph import GraphCore, as_list
+from .core.neighborhood import NeighborRanking
 from .core.neighborhood import neighborhood as _neighborhood
 from .curated import CurationMethods, curation_path
 from .curation.overlay import Overlay
@@ -135,7 +136,7 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         similar: bool | pd.DataFrame = True,
         min_cosine: float | None = None,
         max_similar: int = 25,
-        neighborhood: pd.DataFrame | None = None,
+        neighborhood: pd.DataFrame | NeighborRanking | None = None,
     ) -> Card:
         """The entity's page: header, source line, neighborhood and related-by-similarity.
 
@@ -153,8 +154,9 @@ class KnowledgeGraph(CurationMethods, SimilarityMethods, GraphCore):
         max_similar
             Entries listed in that section.
         neighborhood
-            ``kg.neighborhood(entity_id)`` if it was computed already (the card takes its
-            part of it instead of computing it again).
+            ``kg.neighborhood(entity_id)`` (or its unfiltered
+            :class:`~explorer.core.neighborhood.NeighborRanking`) if it was computed already:
+            the card takes its part of it instead of computing it again.
 
         Returns
         -------

@@ -12,7 +12,7 @@ import explorer
 from conftest import EXAMPLE
 from explorer.core import neighborhood as core_neighborhood
 from explorer.core.graph import GraphCore
-from explorer.core.neighborhood import neighborhood, top_per_kind
+from explorer.core.neighborhood import NeighborRanking, neighborhood, top_per_kind
 from explorer.widgets.explorer import Explorer
 
 
@@ -41,15 +41,18 @@ def test_a_focus_change_computes_the_neighborhood_and_similar_once(example, monk
     ex = Explorer(example, first)
     assert ex.similarity_on  # the example is small: similarity is on, so both are shared
     hood = Counter(core_neighborhood.neighborhood)
+    rank = Counter(NeighborRanking.rank.__func__)
     similar = Counter(type(example).similar)
     monkeypatch.setattr("explorer.knowledge_graph._neighborhood", hood)
     monkeypatch.setattr("explorer.views.card.neighborhood", hood)
+    monkeypatch.setattr(NeighborRanking, "rank", classmethod(lambda c, *a, **k: rank(c, *a, **k)))
     monkeypatch.setattr(type(example), "similar", lambda self, *a, **k: similar(self, *a, **k))
     ex.focus(second)
-    assert len(hood.calls) == 1 and len(similar.calls) == 1
-    # a filter recomputes the table's neighborhood only; the card keeps the full one
+    assert len(rank.calls) == 1 and len(similar.calls) == 1
+    assert not hood.calls  # the card and the table take the rows they show from the ranking
+    # a filter recomputes the table's ranking only; the card keeps the unfiltered one
     ex.kinds.value = list(ex.kinds.options)[:1]
-    assert len(hood.calls) == 2 and len(similar.calls) == 1
+    assert len(rank.calls) == 2 and len(similar.calls) == 1 and not hood.calls
 
 
 def test_the_shared_panes_show_what_the_facade_gives(example):

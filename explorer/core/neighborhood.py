@@ -1,78 +1,185 @@
-"""Neighborhoods: an entity's typed neighbors, and the one ranking every view uses.
+"""Neighborhoods: an entity's typed neighbors, ranked most connected first, grouped by kind.
 
-:func:`rank_order` is the single definition of "most connected first" (edge count, then
-degree, then title, then id); the card, the neighbor table and the graph view all rank
-through it, so they never disagree about who comes first.
+:class:`NeighborRanking` ranks every neighbor of one entity from numbers alone (edge counts,
+degrees, kinds) and builds the rows' details (titles, relations, notes, directions) only for
+the rows asked for: the card's top of each kind, the table's first page. :func:`neighborhood`
+is its whole frame. The ranking is :func:`~explorer.core.ranking.rank_order`, the one every
+view uses (re-exported here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from .graph import NEIGHBORHOOD_COLUMNS, GraphCore
+from .neighbor_details import FocusEdges
+from .ranking import RankKeys, rank_order
 
-__all__ = ["neighborhood", "rank_order", "top_per_kind"]
+__all__ = ["NeighborRanking", "neighborhood", "rank_order", "top_per_kind"]
 
 
-def rank_order(graph: GraphCore, positions: np.ndarray, edge_counts: np.ndarray) -> np.ndarray:
-    """The order that ranks entities best first: edge count, degree, title, id.
+class NeighborRanking:
+    """Every typed neighbor of one entity, ranked and grouped by kind; rows built on demand.
 
-    Parameters
+    Build one with :meth:`rank`; ``__init__`` only stores. It keeps what it read of the
+    graph (arrays a decision replaces, never changes), so its rows stay those of the graph
+    it was ranked on.
+
+    Attributes
     ----------
-    graph
-        The graph the entities belong to.
-    positions
-        Entity positions, shape ``(m,)``.
-    edge_counts
-        Edges joining each of them to the focus (or to the nodes already kept), ``(m,)``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Indices into ``positions``, best first.
+    focus
+        The focus entity's id.
+    filtered
+        Whether ``kinds`` or ``relations`` narrowed the neighbors.
+    neighbors
+        Neighbor positions, sorted, shape ``(n,)``; ``counts``, ``degree``, ``kind_codes``
+        are theirs, ``(n,)``.
+    kind_names
+        The kind categories (``kind_codes`` index them).
+    edges
+        The focus's edges to them (:class:`~explorer.core.neighbor_details.FocusEdges`).
+    keys
+        The ranking's keys (:class:`~explorer.core.ranking.RankKeys`).
+    ids, entity_ids, titles, summaries
+        The graph's id index and its entity columns (object arrays).
 
     Examples
     --------
-    >>> from explorer.core.graph import GraphCore
-    >>> g = GraphCore.from_frames(
-    ...     pd.DataFrame({"id": ["f", "b", "a"], "kind": "claim", "title": ["F", "Beta", "Alpha"]}),
-    ...     pd.DataFrame({"source": ["f", "f"], "target": ["b", "a"], "relation": "supports"}))
-    >>> rank_order(g, np.array([1, 2]), np.array([1, 1])).tolist()
-    [1, 0]
+    >>> from explorer import load
+    >>> kg = load("data/example")
+    >>> ranking = NeighborRanking.rank(kg, kg.find("learned features reflect").iloc[0]["id"])
+    >>> ranking.frame(head=2)[["kind", "edge_count"]].values.tolist()
+    [['finding', 2], ['finding', 1]]
+    >>> ranking.frame(head=2).attrs["n_neighbors"] == len(ranking) == len(ranking.frame())
+    True
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    positions = np.asarray(positions, dtype=np.int64)
-    if len(positions) < 2:
-        return np.arange(len(positions))
-    degree = graph.adjacency.degree[positions].astype(np.int64)
-    taken = pa.array(positions)
-    # Arrow sorts by several keys and compares strings only on ties (UTF-8 byte order is
-    # code point order, as numpy's); it is stable.
-    table = pa.table({"count": -np.asarray(edge_counts, np.int64), "degree": -degree,
-                      "title": _arrow_strings(graph, "title").take(taken),
-                      "id": _arrow_strings(graph, "id").take(taken)})
-    keys = [(name, "ascending") for name in ("count", "degree", "title", "id")]
-    return np.asarray(pc.sort_indices(table, sort_keys=keys), dtype=np.int64)
+    def __init__(self, focus: str, *, filtered: bool, neighbors: np.ndarray,
+                 counts: np.ndarray, degree: np.ndarray, kind_codes: np.ndarray,
+                 kind_names: np.ndarray, edges: FocusEdges, keys: RankKeys,
+                 ids: pd.Index, entity_ids: np.ndarray, titles: np.ndarray,
+                 summaries: np.ndarray) -> None:
+        self.focus, self.filtered = focus, filtered
+        self.neighbors, self.counts, self.degree = neighbors, counts, degree
+        self.kind_codes, self.kind_names = kind_codes, kind_names
+        self.edges, self.keys, self.ids = edges, keys, ids
+        self.entity_ids, self.titles, self.summaries = entity_ids, titles, summaries
 
+    @classmethod
+    def rank(cls, graph: GraphCore, entity_id: str, *, kinds: Iterable[str] | None = None,
+             relations: Iterable[str] | None = None) -> NeighborRanking:
+        """Rank the typed neighbors of ``entity_id`` (of ``kinds``, by edges of ``relations``).
 
-def _arrow_strings(graph: GraphCore, name: str) -> object:
-    """An entity column as an Arrow string array (the frame's own, or converted once)."""
-    import pyarrow as pa
-
-    key = ("arrow", name)
-    if key not in graph._arrays:  # emptied when the frames change
-        array = graph.entities[name].array
-        graph._arrays[key] = (
-            array.__arrow_array__() if hasattr(array, "__arrow_array__")
-            else pa.array(graph.entities[name].astype(str).to_numpy(dtype=object),
-                          type=pa.large_string())
+        Costs the entity's degree in numpy work; no row is built.
+        """
+        position = graph.position(entity_id)
+        adjacency = graph.adjacency
+        others = adjacency.neighbors_of(position)
+        edge_ids = adjacency.edges_of(position)
+        keep = np.ones(len(others), dtype=bool)
+        if relations is not None:
+            keep &= graph.relation_mask(relations, edge_ids)
+        if kinds is not None:
+            keep &= graph.kind_mask(kinds, others)
+        if not keep.all():
+            others, edge_ids = others[keep], edge_ids[keep]
+        neighbors, inverse, counts = np.unique(others, return_inverse=True, return_counts=True)
+        return cls(
+            entity_id, filtered=kinds is not None or relations is not None,
+            neighbors=neighbors, counts=counts, degree=adjacency.degree[neighbors],
+            kind_codes=graph.kind_codes()[neighbors],
+            kind_names=np.asarray(graph.entities["kind"].cat.categories, dtype=object),
+            edges=FocusEdges.of(graph, position, edge_ids, inverse.reshape(-1)),
+            keys=RankKeys.of(graph), ids=graph.ids,
+            entity_ids=graph.column_array("entities", "id"),
+            titles=graph.column_array("entities", "title"),
+            summaries=graph.column_array("entities", "summary"),
         )
-    return graph._arrays[key]
+
+    def __len__(self) -> int:
+        return len(self.neighbors)
+
+    def __repr__(self) -> str:
+        return f"NeighborRanking({self.focus!r}, {len(self):,} neighbors)"
+
+    @cached_property
+    def whole(self) -> pd.DataFrame:
+        """Every row (:meth:`frame` without arguments), built once."""
+        return self.frame()
+
+    def frame(self, *, limit_per_kind: int | None = None, exclude: Iterable[str] = (),
+              head: int | None = None) -> pd.DataFrame:
+        """Rows of the ranking, as :func:`neighborhood` gives them.
+
+        Parameters
+        ----------
+        limit_per_kind
+            Keep the top ``limit_per_kind`` neighbors of each kind.
+        exclude
+            Neighbor ids to leave out (counts and groups are then without them).
+        head
+            Keep only the first ``head`` rows (kind by kind, each ranked).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :func:`neighborhood`; ``attrs`` describe every neighbor not
+            excluded (``n_neighbors``, ``n_edges``, ``kind_counts``), ``omitted`` how many
+            of them are not rows.
+        """
+        rows = np.arange(len(self.neighbors))
+        excluded = [self.ids.get_loc(e) for e in exclude if e in self.ids]
+        if excluded:
+            rows = rows[~np.isin(self.neighbors, excluded)]
+        codes, counts = self.kind_codes[rows], self.counts[rows]
+        group_size = np.bincount(codes, minlength=len(self.kind_names))
+        group_edges = np.bincount(codes, weights=counts, minlength=len(self.kind_names))
+        group_order = sorted(np.flatnonzero(group_size).tolist(), key=lambda k: (
+            -group_size[k], -group_edges[k], str(self.kind_names[k])))
+
+        chosen: list[np.ndarray] = []
+        room = len(rows) if head is None else max(int(head), 0)
+        for code in group_order:
+            if room == 0:
+                break
+            members = rows[codes == code]
+            want = room if limit_per_kind is None else min(room, limit_per_kind)
+            ranked = members[self.keys.top(self.neighbors[members], self.counts[members], want)]
+            chosen.append(ranked)
+            room -= len(ranked)
+        selected = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+
+        frame = self._rows(selected)
+        frame.attrs = {
+            "focus": self.focus,
+            "n_neighbors": int(len(rows)),
+            "n_edges": int(counts.sum()),
+            "kind_counts": {str(self.kind_names[k]): int(group_size[k]) for k in group_order},
+            "omitted": int(len(rows) - len(selected)),
+        }
+        return frame
+
+    def _rows(self, selected: np.ndarray) -> pd.DataFrame:
+        relations_of, notes_of, directions_of = self.edges.details(selected)
+        positions = self.neighbors[selected]
+        return pd.DataFrame(
+            {
+                "id": self.entity_ids[positions],
+                "kind": self.kind_names[self.kind_codes[selected]],
+                "title": self.titles[positions],
+                "summary": self.summaries[positions],
+                "relations": relations_of,
+                "notes": notes_of,
+                "directions": directions_of,
+                "edge_count": self.counts[selected].astype(np.int64),
+                "degree": self.degree[selected].astype(np.int64),
+            },
+            columns=NEIGHBORHOOD_COLUMNS,
+        )
 
 
 def neighborhood(
@@ -121,74 +228,9 @@ def neighborhood(
     >>> hood[["kind", "edge_count"]].head(2).values.tolist()
     [['finding', 2], ['finding', 1]]
     """
-    position = graph.position(entity_id)
-    adjacency = graph.adjacency
-    others = adjacency.neighbors_of(position)
-    edge_ids = adjacency.edges_of(position)
-    keep = np.ones(len(others), dtype=bool)
-    if relations is not None:
-        keep &= graph.relation_mask(relations, edge_ids)
-    if kinds is not None:
-        keep &= graph.kind_mask(kinds, others)
-    excluded = [graph.ids.get_loc(e) for e in exclude if e in graph]
-    if excluded:
-        keep &= ~np.isin(others, excluded)
-    if not keep.all():
-        others, edge_ids = others[keep], edge_ids[keep]
+    ranking = NeighborRanking.rank(graph, entity_id, kinds=kinds, relations=relations)
+    return ranking.frame(limit_per_kind=limit_per_kind, exclude=exclude)
 
-    neighbors, inverse, counts = np.unique(others, return_inverse=True, return_counts=True)
-    degree = adjacency.degree[neighbors]
-    kind_codes = graph.kind_codes()[neighbors]
-    kind_names = np.asarray(graph.entities["kind"].cat.categories, dtype=object)
-    group_size = np.bincount(kind_codes, minlength=len(kind_names))
-    group_edges = np.bincount(kind_codes, weights=counts, minlength=len(kind_names))
-    present = np.flatnonzero(group_size)
-    group_order = sorted(
-        present, key=lambda k: (-group_size[k], -group_edges[k], str(kind_names[k]))
-    )
-
-    titles = graph.column_array("entities", "title")
-    chosen: list[np.ndarray] = []
-    omitted = 0
-    for code in group_order:
-        members = np.flatnonzero(kind_codes == code)
-        if limit_per_kind is not None and len(members) > limit_per_kind:
-            key = counts[members].astype(np.int64) * (int(degree.max()) + 1) + degree[members]
-            cut = np.partition(key, len(key) - limit_per_kind)[len(key) - limit_per_kind]
-            members = members[key >= cut]
-        ranked = members[rank_order(graph, neighbors[members], counts[members])]
-        if limit_per_kind is not None and len(ranked) > limit_per_kind:
-            ranked = ranked[:limit_per_kind]
-        omitted += int(group_size[code]) - len(ranked)
-        chosen.append(ranked)
-    selected = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
-
-    relations_of, notes_of, directions_of = _edge_details(graph,
-        position, selected, inverse, edge_ids
-    )
-    rows = neighbors[selected]
-    frame = pd.DataFrame(
-        {
-            "id": graph.column_array("entities", "id")[rows],
-            "kind": kind_names[kind_codes[selected]],
-            "title": titles[rows],
-            "summary": graph.column_array("entities", "summary")[rows],
-            "relations": relations_of,
-            "notes": notes_of,
-            "directions": directions_of,
-            "edge_count": counts[selected].astype(np.int64),
-            "degree": degree[selected].astype(np.int64),
-        },
-        columns=NEIGHBORHOOD_COLUMNS,
-    )
-    frame.attrs = {
-        "focus": entity_id,
-        "n_neighbors": int(len(neighbors)),
-        "n_edges": int(len(edge_ids)),
-        "kind_counts": {str(kind_names[k]): int(group_size[k]) for k in group_order},
-        "omitted": omitted,
-    }
-    return frame
 
 def top_per_kind(
     hood: pd.DataFrame, *, limit_per_kind: int | None = None, exclude: Iterable[str] = ()
@@ -237,53 +279,3 @@ def top_per_kind(
         "omitted": int(len(rows) - len(picked)),
     }
     return frame
-
-
-def _edge_details(
-    graph: GraphCore,
-    position: int,
-    selected: np.ndarray,
-    inverse: np.ndarray,
-    edge_ids: np.ndarray,
-) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[str]]:
-    """Relations, notes and directions of the edges to each selected neighbor.
-
-    Vectorised: one sort of the edges by (neighbor, relation name), edge order kept within;
-    Python only builds the tuples (one per neighbor, shared when empty).
-    """
-    if len(selected) == 0:
-        return [], [], []
-    wanted = np.isin(inverse, selected)
-    group, edges = inverse[wanted], edge_ids[wanted]
-    relation_names = np.asarray(graph.edges["relation"].cat.categories, dtype=object)
-    name_rank = np.argsort(np.argsort(relation_names.astype(str), kind="stable"))
-    relation_codes = graph.relation_codes()[edges]
-    order = np.lexsort((name_rank[relation_codes], group))  # stable: edge order kept
-    group, edges, relation_codes = group[order], edges[order], relation_codes[order]
-    starts = np.searchsorted(group, selected, side="left")
-    ends = np.searchsorted(group, selected, side="right")
-
-    first = np.ones(len(group), dtype=bool)  # the first edge of each (neighbor, relation)
-    first[1:] = (group[1:] != group[:-1]) | (relation_codes[1:] != relation_codes[:-1])
-    distinct = np.cumsum(first) - 1  # index of each edge's (neighbor, relation) pair
-    names = [str(r) for r in relation_names[relation_codes[first]]]
-    low, high = distinct[starts], distinct[ends - 1] + 1
-    relations_of = [tuple(names[a:b]) for a, b in zip(low.tolist(), high.tolist(), strict=True)]
-
-    notes = graph.column_array("edges", "note")[edges]
-    has_note = np.fromiter((isinstance(n, str) and n != "" for n in notes), dtype=bool,
-                           count=len(notes))
-    if has_note.any():
-        kept = [str(n) for n in notes[has_note]]
-        before = np.concatenate([[0], np.cumsum(has_note)])
-        notes_of = [tuple(kept[a:b]) for a, b in
-                    zip(before[starts].tolist(), before[ends].tolist(), strict=True)]
-    else:
-        notes_of = [()] * len(selected)
-
-    n = int(inverse.max()) + 1
-    out = np.bincount(group, weights=graph.source_codes[edges] == position, minlength=n) > 0
-    into = np.bincount(group, weights=graph.target_codes[edges] == position, minlength=n) > 0
-    out, into = out[selected], into[selected]
-    directions_of = np.where(out & into, "both", np.where(out, "out", "in")).tolist()
-    return relations_of, notes_of, directions_of

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.graph import GraphCore
-from ..core.neighborhood import neighborhood, top_per_kind
+from ..core.neighborhood import NeighborRanking, neighborhood, top_per_kind
+from ..errors import ParameterError
 from ..words import plural
 from .palette import kind_color
 
@@ -246,14 +247,15 @@ def build_card(
     max_per_kind: int | None = 25,
     similar: pd.DataFrame | None = None,
     max_similar: int = 25,
-    hood: pd.DataFrame | None = None,
+    hood: pd.DataFrame | NeighborRanking | None = None,
 ) -> Card:
     """Assemble the :class:`Card` of one entity (see :meth:`explorer.KnowledgeGraph.card`).
 
     ``similar`` is the frame of :func:`explorer.analysis.related.similar` for the entity
     (``None``: the section says it was not computed). ``hood``, the entity's full
-    neighborhood (``neighborhood(kg, entity_id)``) if it was computed already, is used
-    instead of computing the card's part of it again.
+    neighborhood if it was computed already (``neighborhood(kg, entity_id)``, or its
+    unfiltered :class:`~explorer.core.neighborhood.NeighborRanking`), is used instead of
+    computing the card's part of it again.
     """
     row = kg.entity(entity_id)
     source_rows = kg.sources(entity_id)
@@ -276,6 +278,13 @@ def build_card(
     ]
     if hood is None:
         hood = neighborhood(kg, entity_id, limit_per_kind=max_per_kind, exclude=exclude)
+    elif isinstance(hood, NeighborRanking):
+        if hood.filtered or hood.focus != entity_id:
+            raise ParameterError(
+                f"the card of {entity_id!r} needs the unfiltered ranking of its neighbors, "
+                f"got {hood!r} (filtered: {hood.filtered}); pass "
+                f"NeighborRanking.rank(kg, {entity_id!r}) without kinds or relations.")
+        hood = hood.frame(limit_per_kind=max_per_kind, exclude=exclude)
     else:
         hood = top_per_kind(hood, limit_per_kind=max_per_kind, exclude=exclude)
     by_kind: dict[str, list[NeighborEntry]] = {}

@@ -57,6 +57,7 @@ from .vis_data import (
     TYPED_EDGE_COLOR,
     edge_data,
     node_data,
+    records,
     text_of,
     vis_options,
 )
@@ -280,7 +281,7 @@ def neighborhood_network(
     _check_columns(nodes, NODE_COLUMNS, "nodes")
     _check_columns(edges, EDGE_COLUMNS, "edges")
 
-    node_rows = nodes.loc[:, list(NODE_COLUMNS)].to_dict("records")
+    node_rows = records(nodes, NODE_COLUMNS)
     ids = [str(row["id"]) for row in node_rows]
     id_set = set(ids)
     if len(id_set) != len(ids):
@@ -306,7 +307,7 @@ def neighborhood_network(
             focus_title = title
         vis_nodes.append(node_data(row, node_id, kind, title, colors[kind], is_focus))
 
-    edge_rows = edges.loc[:, list(EDGE_COLUMNS)].to_dict("records")
+    edge_rows = records(edges, EDGE_COLUMNS)
     parallel: dict[tuple[str, str], int] = {}
     for number, row in enumerate(edge_rows):
         source, target = str(row["source"]), str(row["target"])

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..choices import check_int
 from ..core.graph import GraphCore
-from ..core.neighborhood import rank_order
+from ..core.ranking import RankKeys
 
 __all__ = ["Subgraph", "neighborhood_subgraph"]
 
@@ -46,7 +46,7 @@ def neighborhood_subgraph(
 ) -> Subgraph:
     """The entity's neighborhood out to ``hops`` typed edges, capped at ``max_nodes``.
 
-    Neighbors at each hop are ranked by :func:`~explorer.core.neighborhood.rank_order` on
+    Neighbors at each hop are ranked by :func:`~explorer.core.ranking.rank_order` on
     the number of edges that join them to the nodes already kept (at hop 1: to the focus,
     so the graph draws exactly the top of ``kg.neighborhood``); past ``max_nodes`` the
     lowest-ranked are left out and counted in ``omitted``. ``similar`` (the frame of
@@ -61,10 +61,11 @@ def neighborhood_subgraph(
     edge_ok = kg.relation_mask(relations)
     node_ok = kg.kind_mask(kinds)
 
+    keys = RankKeys.of(kg)
     kept = [focus]
     hop_of = {focus: 0}
     frontier = np.array([focus])
-    left_out: set[int] = set()
+    left_out: list[np.ndarray] = []
     for hop in range(1, hops + 1):
         if len(frontier) == 0:
             break
@@ -74,25 +75,28 @@ def neighborhood_subgraph(
         if len(others) == 0:
             break
         candidates, counts = np.unique(others, return_counts=True)
-        ranked = candidates[rank_order(kg, candidates, counts)]
-        room = max_nodes - len(kept)
-        if len(ranked) > room:
-            left_out.update(ranked[max(room, 0) :].tolist())
-            ranked = ranked[: max(room, 0)]
+        room = max(max_nodes - len(kept), 0)
+        best = keys.top(candidates, counts, room)  # the first `room` of the ranking
+        ranked = candidates[best]
+        if len(candidates) > room:
+            out = np.ones(len(candidates), dtype=bool)
+            out[best] = False
+            left_out.append(candidates[out])
         for node in ranked:
             hop_of[int(node)] = hop
         kept.extend(int(n) for n in ranked)
         frontier = ranked
 
-    omitted = len(left_out)
+    omitted = len(np.unique(np.concatenate(left_out))) if left_out else 0
     kept_array = np.array(kept)
     edge_rows = _induced_edges(kg, kept_array, edge_ok)
+    relation_names = np.asarray(kg.edges["relation"].cat.categories.astype(str), dtype=object)
     edges = pd.DataFrame(
         {
             "source": kg.ids[kg.source_codes[edge_rows]],
             "target": kg.ids[kg.target_codes[edge_rows]],
-            "relation": kg.edges["relation"].iloc[edge_rows].astype(str).to_numpy(),
-            "note": kg.edges["note"].iloc[edge_rows].to_numpy(),
+            "relation": relation_names[kg.relation_codes()[edge_rows]],
+            "note": kg.column_array("edges", "note")[edge_rows],
             "directed": True,
             "cosine": np.nan,
         },
@@ -120,9 +124,9 @@ def neighborhood_subgraph(
         )
         edges = pd.concat([edges, links], ignore_index=True) if len(links) else edges
 
-    nodes = kg.entity_table(kept_array).assign(
-        degree=degree[kept_array].astype(int), hop=[hop_of[int(p)] for p in kept_array]
-    )[NODE_COLUMNS]
+    nodes = kg.entity_table(kept_array)  # id, kind, title, summary: then NODE_COLUMNS
+    nodes["degree"] = degree[kept_array].astype(int)
+    nodes["hop"] = [hop_of[int(p)] for p in kept_array]
     return Subgraph(focus=entity_id, nodes=nodes, edges=edges, omitted=omitted)
 
 
@@ -132,7 +136,8 @@ def _induced_edges(kg: GraphCore, kept: np.ndarray, edge_ok: np.ndarray) -> np.n
     inside = np.zeros(len(kg), dtype=bool)
     inside[kept] = True
     # An edge at a kept node is induced when its other end is kept too; seen from both.
-    return np.unique(edge_ids[inside[others] & edge_ok[edge_ids]])
+    found = edge_ids[inside[others]]
+    return np.unique(found[edge_ok[found]])
 
 
 def _why(similar: pd.DataFrame) -> list[str]:

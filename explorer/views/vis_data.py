@@ -7,13 +7,14 @@ Python list per edge): building a page costs its nodes and edges, linearly.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
 from ..words import shorten
 
-__all__ = ["edge_data", "node_data", "vis_options"]
+__all__ = ["edge_data", "node_data", "records", "vis_options"]
 
 TYPED_EDGE_COLOR = "#8a8a8a"
 SIMILAR_EDGE_COLOR = "#d1477a"
@@ -96,7 +97,7 @@ def edge_data(
         "color": color,  # a string: the same colour when selected or hovered
     }
     if not similar:
-        options["label"] = shorten(relation, EDGE_LABEL_MAX)
+        options["label"] = _edge_label(relation)
     if rank:
         # Parallel edges: alternate sides, further out each time. Orientation is taken
         # relative to the sorted pair so A->B and B->A do not curve onto each other.
@@ -107,6 +108,17 @@ def edge_data(
             "roundness": round(0.25 * ((rank + 1) // 2), 2),
         }
     return options
+
+
+def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows as dicts of these columns (``to_dict("records")``, read a column at a time).
+
+    Pandas reads Arrow-backed strings one element at a time per row; a column's ``tolist``
+    converts it at once. Values may stay numpy scalars in object columns: every one goes
+    through :func:`text_of` or :func:`int_of` after.
+    """
+    values = [frame[column].tolist() for column in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def vis_options(seed: int, iterations: int) -> dict[str, Any]:
@@ -149,6 +161,8 @@ def missing(value: Any) -> bool:
 
 
 def text_of(value: Any) -> str:
+    if isinstance(value, str):  # the common case, without pandas' checks
+        return value.strip()
     if missing(value):
         return ""
     try:
@@ -166,6 +180,13 @@ def int_of(value: Any) -> int:
         return 0
 
 
+@lru_cache(maxsize=1024)
+def _edge_label(relation: str) -> str:
+    """The label drawn on a typed edge (a graph has few relations: each is shortened once)."""
+    return shorten(relation, EDGE_LABEL_MAX)
+
+
+@lru_cache(maxsize=1024)
 def _darker(color: str, factor: float = 0.7) -> str:
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return "#" + "".join(f"{int(c * factor):02x}" for c in (r, g, b))

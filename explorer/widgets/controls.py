@@ -17,7 +17,7 @@ from .graph_view import GraphView
 if TYPE_CHECKING:
     from ..knowledge_graph import KnowledgeGraph
 
-__all__ = ["MAX_HOPS", "Controls", "build_controls"]
+__all__ = ["MAX_HOPS", "Controls", "build_controls", "offer"]
 
 MAX_HOPS = 3
 WIDE = {"description_width": "initial"}
@@ -154,6 +154,24 @@ def build_controls(
         ),
         neighbor_table=widgets.HTML(),
     )
+
+
+def offer(control: widgets.SelectMultiple, values: list[str]) -> None:
+    """Add the ``values`` the control lacks to its options, chosen if every option was.
+
+    Examples
+    --------
+    >>> control = _multiple(["a", "b"], "10em")
+    >>> offer(control, ["a", "b", "c"])
+    >>> control.options, control.value
+    (('a', 'b', 'c'), ('a', 'b', 'c'))
+    """
+    new = [v for v in values if v not in control.options]
+    if new:
+        chosen = control.value
+        every = len(chosen) == len(control.options)
+        control.options = [*control.options, *new]
+        control.value = control.options if every else chosen
 
 
 def _multiple(options: list[str], width: str) -> widgets.SelectMultiple:

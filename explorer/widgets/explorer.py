@@ -36,7 +36,7 @@ except ImportError as err:  # pragma: no cover - ipywidgets is a core dependency
     ) from err
 
 from . import panes
-from .controls import MAX_HOPS, build_controls
+from .controls import MAX_HOPS, build_controls, offer
 from .explorer_review import ReviewTab
 from .focus_memo import FocusMemo
 from .graph_view import show_graph
@@ -44,6 +44,7 @@ from .search import LiveSearch
 from .similarity_switch import LARGE_GRAPH, NOT_COMPUTED, compute, similarity_wanted
 
 if TYPE_CHECKING:
+    from ..core.neighborhood import NeighborRanking
     from ..knowledge_graph import KnowledgeGraph
     from ..views.page import NeighborhoodGraph
 
@@ -106,8 +107,8 @@ class Explorer(widgets.VBox):
         The ``Tab`` of the Explore and Review pages; the :class:`.ReviewTab` filling the
         second (``review_tab.review`` is the :class:`~.review.Review`, once opened).
     graph, neighborhood
-        The last :class:`~explorer.views.page.NeighborhoodGraph` drawn and neighborhood
-        frame shown (``None`` before).
+        The last :class:`~explorer.views.page.NeighborhoodGraph` drawn and the neighborhood
+        the table shows, every row (``None`` before; built on first access).
     search_warmer
         The background thread building the search index (errors are logged).
     last_update_seconds
@@ -141,7 +142,7 @@ class Explorer(widgets.VBox):
     ) -> None:
         self.kg = kg
         self.graph: NeighborhoodGraph | None = None
-        self.neighborhood: pd.DataFrame | None = None
+        self._table: NeighborRanking | None = None  # the ranking the table shows
         self.last_update_seconds = 0.0
         self._current: str | None = None
         self._history: list[str] = []
@@ -181,6 +182,15 @@ class Explorer(widgets.VBox):
     def current(self) -> str | None:
         """The focused entity's id (``None`` before the first focus)."""
         return self._current
+
+    @property
+    def neighborhood(self) -> pd.DataFrame | None:
+        """The neighborhood the table shows, every row (``kg.neighborhood`` with the filters).
+
+        The table and the menu build only their first rows; this frame is built from the
+        same ranking on first access.
+        """
+        return None if self._table is None else self._table.whole
 
     @property
     def history(self) -> tuple[str, ...]:
@@ -240,14 +250,8 @@ class Explorer(widgets.VBox):
 
     def refresh(self) -> None:
         """Redraw the card, the table and the graph (after the graph changed)."""
-        relations = [str(r) for r in self.kg.edges["relation"].cat.categories]
-        new = [r for r in relations if r not in self.relations.options]
-        if new:  # an accepted edge brought a relation: offer it, chosen if all were
-            chosen = self.relations.value
-            every = len(chosen) == len(self.relations.options)
-            with self._quietly():
-                self.relations.options = [*self.relations.options, *new]
-                self.relations.value = self.relations.options if every else chosen
+        with self._quietly():  # an accepted edge may bring a relation: offer it
+            offer(self.relations, [str(r) for r in self.kg.edges["relation"].cat.categories])
         if self._current is not None:
             self._current = self.kg.resolve(self._current)  # merged away: its keeper
             self._update(card=True, graph=True, table=True)
@@ -340,18 +344,20 @@ class Explorer(widgets.VBox):
         started = time.perf_counter()
         kinds, relations = self._selected(self.kinds), self._selected(self.relations)
         threshold = float(self.min_cosine.value)
-        memo = self._memo  # one neighborhood and one similar list, shared by the panes
+        memo = self._memo  # one ranking and one similar list, shared by the panes
         if card:
             found = memo.similar(entity_id, threshold) if self.similarity_on else False
             shown = self.kg.card(entity_id, similar=found, min_cosine=threshold,
-                                 neighborhood=memo.neighborhood(entity_id))
+                                 neighborhood=memo.ranking(entity_id))
             if not self.similarity_on:
                 shown.similar_message, shown.min_cosine = NOT_COMPUTED, threshold
             self.card_pane.value = shown._repr_html_()
         if table:
-            self.neighborhood = memo.neighborhood(entity_id, kinds, relations)
-            self.neighbor_table.value = panes.table_html(self.neighborhood, self._table_rows)
-            self._fill_picker(self.neighborhood)
+            self._table = memo.ranking(entity_id, kinds, relations)
+            listed = self._table.frame(head=self._table_rows)  # rows built for these only
+            self.neighbor_table.value = panes.table_html(listed, self._table_rows,
+                                                         total=len(self._table))
+            self._fill_picker(listed)
         if graph:
             links = self.similarity_on and bool(self.include_similar.value)
             self.graph = self.kg.graph(
@@ -369,13 +375,8 @@ class Explorer(widgets.VBox):
         self.status.value = self._status_html()
 
     def _fill_picker(self, hood: pd.DataFrame) -> None:
-        options: list[tuple[str, str]] = [("— pick a neighbor to focus it —", "")]
-        options += [
-            (panes.match_label(row.title, row.kind, row.id), row.id)
-            for row in hood.head(self._table_rows).itertuples(index=False)
-        ]
         with self._quietly():
-            self.neighbor_picker.options = options
+            self.neighbor_picker.options = panes.picker_options(hood, self._table_rows)
             self.neighbor_picker.value = ""
 
     def _status_html(self) -> str:
@@ -383,8 +384,8 @@ class Explorer(widgets.VBox):
         if self.graph is not None:
             counts += panes.graph_counts(self.graph.n_nodes, self.graph.n_edges,
                                          self.graph.omitted)
-        if self.neighborhood is not None:
-            n = len(self.neighborhood)
+        if self._table is not None:
+            n = len(self._table)
             counts.append(f"{n:,} typed neighbor{'s' * (n != 1)}")
         if not self.similarity_on:
             counts.append("similarity off")

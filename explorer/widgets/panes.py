@@ -24,6 +24,7 @@ __all__ = [
     "match_label",
     "match_note_html",
     "note_html",
+    "picker_options",
     "status_html",
     "table_html",
 ]
@@ -93,6 +94,21 @@ def match_label(title: object, kind: object, entity_id: object) -> str:
     return f"{shorten(str(title), TITLE_MAX)} · {kind} · {entity_id}"
 
 
+def picker_options(hood: pd.DataFrame, rows: int) -> list[tuple[str, str]]:
+    """The "Go to" menu of the first ``rows`` neighbors: a prompt, then (label, id) pairs.
+
+    Examples
+    --------
+    >>> hood = pd.DataFrame({"id": ["c:1"], "kind": ["claim"], "title": ["A claim"]})
+    >>> picker_options(hood, 10)[1]
+    ('A claim · claim · c:1', 'c:1')
+    """
+    options: list[tuple[str, str]] = [("— pick a neighbor to focus it —", "")]
+    options += [(match_label(title, kind, entity_id), entity_id) for title, kind, entity_id
+                in _columns(hood.head(rows), ("title", "kind", "id"))]
+    return options
+
+
 def match_note_html(n: int, text: str) -> str:
     """The line under the search box: how many matches, or none for ``text``.
 
@@ -106,8 +122,11 @@ def match_note_html(n: int, text: str) -> str:
     return note_html(f"No match for “{text}”", "#8a4b00")
 
 
-def table_html(hood: pd.DataFrame, rows: int) -> str:
+def table_html(hood: pd.DataFrame, rows: int, *, total: int | None = None) -> str:
     """The table of typed neighbors (first ``rows`` of the neighborhood frame).
+
+    ``total`` is how many neighbors there are, when ``hood`` holds only the first rows
+    (default: ``len(hood)``).
 
     Examples
     --------
@@ -118,18 +137,20 @@ def table_html(hood: pd.DataFrame, rows: int) -> str:
     >>> "&lt;b&gt;x&lt;/b&gt;" in out, "<b>x" in out, "1 typed neighbor<" in out
     (True, False, True)
     """
-    n = len(hood)
+    n = len(hood) if total is None else total
     if n == 0:
         return f'<p style="color:{MUTED}">No typed neighbors (with these filters).</p>'
     body = []
-    for row in hood.head(rows).itertuples(index=False):
+    names = ("kind", "id", "title", "relations", "directions", "edge_count", "degree")
+    for kind, entity_id, title, relations, directions, edges, degree in _columns(
+            hood.head(rows), names):
         cells = [
-            f"{chip(row.kind)}{esc(row.kind)}",
-            f'<span title="{esc(row.id)}">{esc(shorten(str(row.title), 140))}</span>',
-            esc(", ".join(row.relations)),
-            esc(row.directions),
-            str(int(row.edge_count)),
-            str(int(row.degree)),
+            f"{chip(kind)}{esc(kind)}",
+            f'<span title="{esc(entity_id)}">{esc(shorten(str(title), 140))}</span>',
+            esc(", ".join(relations)),
+            esc(directions),
+            str(int(edges)),
+            str(int(degree)),
         ]
         body.append("<tr>" + "".join(f'<td style="{CELL}">{c}</td>' for c in cells) + "</tr>")
     more = n - min(n, rows)
@@ -171,3 +192,8 @@ def graph_counts(n_nodes: int, n_edges: int, omitted: int) -> list[str]:
     if omitted:
         counts.append(f"{omitted:,} {'neighbor' if omitted == 1 else 'neighbors'} left out")
     return counts
+
+
+def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> Iterable[tuple[object, ...]]:
+    """The rows of these columns as tuples (read a column at a time, not a row at a time)."""
+    return zip(*(frame[name].tolist() for name in names), strict=True)
