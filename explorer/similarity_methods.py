@@ -159,7 +159,9 @@ class SimilarityMethods:
         ----------
         min_cosine
             Pairs with at least this cosine are considered; default: the embedder's
-            calibrated threshold.
+            calibrated threshold. Where MiniLM also proposes pairs (small graphs with the
+            ``[minilm]`` extra, :mod:`explorer.analysis.minilm_pairs`), its own threshold
+            moves with this one (0.55 at the default); ``attrs["minilm_min_cosine"]``.
         kinds
             Keep pairs whose two entities are both of these kinds.
         kind_pairs
@@ -169,7 +171,7 @@ class SimilarityMethods:
             can be worked through; ``None`` gives every pair.
         method
             ``"auto"`` (default: exact up to 20,000 entities, ``"clustered"`` above: k-means
-            lists, one matmul each, recall 0.976 measured at 100k), ``"exact"``,
+            lists, one matmul each, recall 0.977 measured at 100k), ``"exact"``,
             ``"clustered"``, ``"faiss"`` (IVF) or ``"brute"`` (scikit-learn, the baseline).
         progress
             Show a progress bar (``None``: when the search should take a while).

