@@ -60,6 +60,7 @@ from .vis_data import (
     records,
     text_of,
     vis_options,
+    without_gc,
 )
 
 __all__ = [
@@ -207,6 +208,7 @@ class NeighborhoodGraph:
         return text + ")"
 
 
+@without_gc
 def neighborhood_network(
     nodes: pd.DataFrame,
     edges: pd.DataFrame,
