@@ -30,7 +30,7 @@ def test_make_explore_serves_the_main_notebook(tmp_path):
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a first install of .venv can take minutes
         while True:
             assert process.poll() is None, log.read_text()[-3000:]
             try:
