@@ -42,12 +42,9 @@ class SimilarityIndex:
     block_size
         Tile side of the blocked matrix products (and query chunk of the other
         engines). A tile takes about ``5 * block_size**2`` bytes.
-    nlist
-        Number of lists; ``None``: about ``4 * sqrt(n)`` for faiss IVF (at least 40
-        training points each), ``8 * sqrt(n)`` for the clustered engine.
-    nprobe
-        Lists each vector probes (more: slower, more pairs); ``None``: 16 for faiss,
-        24 (:data:`~explorer.analysis.engines.clustered.DEFAULT_NPROBE`) for clustered.
+    nlist, nprobe
+        Lists, and lists each vector probes (more: slower, more pairs); ``None``: about
+        ``4 * sqrt(n)`` and 16 for faiss IVF, ``8 * sqrt(n)`` and 24 for clustered.
     random_state
         Seed of the faiss training sample and k-means.
 
@@ -146,8 +143,7 @@ class SimilarityIndex:
     def _nn(self) -> Any:
         """scikit-learn's neighbours of the searchable rows, built (and imported) on first use."""
         if self._nn_model is None and len(self._valid) > 0:
-            from sklearn.neighbors import NearestNeighbors
-
+            from sklearn.neighbors import NearestNeighbors  # about a second to import
             self._nn_model = NearestNeighbors(metric="cosine", algorithm="brute").fit(self._xv)
         return self._nn_model
 

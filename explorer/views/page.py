@@ -21,9 +21,8 @@ Every text that comes from the data is untrusted.
 * ``_repr_html_`` puts the whole page in an ``<iframe srcdoc="...">``: the page is
   escaped once more for that attribute (:func:`html.escape`), as it must be.
 
-pyvis's own template is not used: its ``tooltip_link`` popup and its select/filter menus
-insert data with ``innerHTML`` and it links Bootstrap from a CDN even with
-``cdn_resources='in_line'``. None of those features exists in our page.
+pyvis's own template is not used: its ``tooltip_link`` popup and select/filter menus insert
+data with ``innerHTML``, and it links Bootstrap from a CDN even in line. Our page has none.
 
 Offline
 -------
@@ -208,7 +207,7 @@ class NeighborhoodGraph:
         return text + ")"
 
 
-@without_gc
+@without_gc  # tens of thousands of small dicts: collections would cost as much as the build
 def neighborhood_network(
     nodes: pd.DataFrame,
     edges: pd.DataFrame,

@@ -11,8 +11,7 @@ from :mod:`explorer.views`.
 It opens at once on a large graph: past :data:`LARGE_GRAPH` entities without vectors in
 memory, similarity starts off (:mod:`.similarity_switch`: the card says so, a "Compute
 similarity" button computes it); the search index is built in a background thread.
-Updates are kept cheap: the card changes with the focus or the threshold, the table with
-the focus or the filters, the graph with the focus or a graph control.
+Updates are cheap: card, table and graph each change only with what they show.
 """
 
 from __future__ import annotations
