@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 import explorer
 from conftest import EXAMPLE
 from explorer.curation.overlay import apply_decisions
-from explorer.curation.store import COLUMNS, SELECT, DecisionStore, _frame, _read_columns
+from explorer.curation.reading import decisions_frame as _frame
+from explorer.curation.reading import read_columns as _read_columns
+from explorer.curation.store import COLUMNS, SELECT, DecisionStore
 
 
 @settings(max_examples=20, deadline=None,

@@ -280,12 +280,17 @@ def test_a_truncated_database_is_refused_not_half_read(tmp_path: Path) -> None:
     assert_clear(error, path, "truncated")
 
 
-def test_a_damaged_page_is_refused(tmp_path: Path) -> None:
-    path = filled_store(tmp_path / "decisions.sqlite")
+def damage_a_page(path: Path) -> Path:
+    """Overwrite the middle page of the SQLite file at ``path`` with random bytes."""
     pages = path.stat().st_size // 4096
     with path.open("r+b") as file:
         file.seek((pages // 2) * 4096)
         file.write(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    return path
+
+
+def test_a_damaged_page_is_refused(tmp_path: Path) -> None:
+    path = damage_a_page(filled_store(tmp_path / "decisions.sqlite"))
     with pytest.raises(CurationStoreError) as error:
         DecisionStore.open(path)
     assert_clear(error, path, "damaged")

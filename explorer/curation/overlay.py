@@ -21,28 +21,35 @@ decision and applying again gives back exactly what it changed. In decision-id o
 The edges always get the :data:`PROVENANCE_COLUMNS` (null where no curator added the edge:
 the schema does not change at the first accept). Both frames get a fresh ``RangeIndex``;
 categorical ``source``/``target`` over the entity ids (as loaded) stay so, over the new ids.
+
+The decisions come by columns (:class:`~explorer.curation.decision_columns.DecisionColumns`)
+and are applied column-wise: each id they name is looked up once, in Arrow
+(:func:`~explorer.curation.frames.entity_rows`); the merges' steps are in
+:mod:`~explorer.curation.merges`, the pairs' in :mod:`~explorer.curation.pair_decisions`.
+No Python object is made per decision but where a result holds one; the rejected and
+deferred pairs stay entity rows until looked at (a
+:class:`~explorer.curation.pair_decisions.PairSet`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Mapping, Set
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .decision_columns import DecisionColumns
 from .errors import CurationError
-from .frames import ARROW, category_dtype, empty, filter_rows, rows_of
+from .frames import entity_rows
+from .merges import POSITION, find, merge_entities, resolve_merges, rewrite_edges
+from .pair_decisions import PROVENANCE_COLUMNS, append_edges, pair_decisions
 from .store import KINDS
 
 __all__ = ["PROVENANCE_COLUMNS", "Overlay", "apply_decisions", "check_merge", "with_pair_decision"]
 
-PROVENANCE_COLUMNS = ("curated_by", "curated_at", "curated_score", "curated_model", "decision_id")
-EDGE_KEY = ("source", "target", "relation", "note")
-POSITION = np.int32  # old -> new entity positions: 4-byte look-ups are 6x faster at 5M
-ARROW_TYPES = {"curated_at": pa.timestamp("ns", tz="UTC"), "curated_score": pa.float64(),
-               "decision_id": pa.int64()}
+MERGE = KINDS.index("merge")
 COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write")
 
 
@@ -53,8 +60,8 @@ class Overlay:
     entities: pd.DataFrame
     edges: pd.DataFrame
     aliases: dict[str, str] = field(default_factory=dict)  # merged id -> final kept id
-    rejected: set[frozenset[str]] = field(default_factory=set)
-    deferred: set[frozenset[str]] = field(default_factory=set)
+    rejected: Set[frozenset[str]] = field(default_factory=set)  # a PairSet from the overlay
+    deferred: Set[frozenset[str]] = field(default_factory=set)
     merged_from: dict[str, list[str]] = field(default_factory=dict)  # kept id -> merged ids
     problems: list[str] = field(default_factory=list)
     n_curated_edges: int = 0
@@ -106,11 +113,13 @@ def _resolve(aliases: Mapping[str, str], name: str) -> str:
 
 
 def apply_decisions(entities: pd.DataFrame, edges: pd.DataFrame,
-                    decisions: pd.DataFrame) -> Overlay:
+                    decisions: pd.DataFrame | pa.Table) -> Overlay:
     """Apply the decisions in effect to the tables (as loaded); the inputs are not modified.
 
-    ``decisions`` is :meth:`DecisionStore.active` (undo records and undone decisions, if
-    any, are skipped). See the module's documentation for what each decision does.
+    ``decisions`` is :meth:`DecisionStore.in_effect` (an Arrow table: what loading reads)
+    or a frame such as :meth:`DecisionStore.active` (undo records and undone decisions, if
+    any, are skipped); either gives the same overlay. See the module's documentation for
+    what each decision does.
 
     Examples
     --------
@@ -129,26 +138,22 @@ def apply_decisions(entities: pd.DataFrame, edges: pd.DataFrame,
     ({'c:2': 'c:1'}, 1, 1)
     """
     out = Overlay(entities.copy(deep=not COPY_ON_WRITE).reset_index(drop=True), edges)
-    skip = (decisions["kind"] == "undo") | (
-        decisions["undone"].fillna(False).astype(bool) if "undone" in decisions else False)
-    d = decisions[~skip.to_numpy()].sort_values("id", kind="stable").reset_index(drop=True)
-    ids, n = out.entities["id"], len(d)
-    names = np.concatenate([d["a"].to_numpy(object), d["b"].to_numpy(object)])
-    codes, uniques = pd.factorize(names)
-    at = rows_of(ids, uniques)[codes]  # each name's entity row, -1 if none
-    kind, did, problems = d["kind"].to_numpy(object), d["id"].to_numpy(), []
-    known, is_merge = d["kind"].isin(KINDS).to_numpy(), (d["kind"] == "merge").to_numpy()
+    d = DecisionColumns.of(decisions)
+    ids, n, did, problems = out.entities["id"], len(d), d.ids, []
+    at = entity_rows(ids, d.a, d.b)  # each decision's a, then each one's b: entity row or -1
+    known, is_merge = d.kind_codes >= 0, d.kind_codes == MERGE
     for i in np.flatnonzero(((at[:n] < 0) | (at[n:] < 0)) & known):
-        problems += [(did[i], f"decision {did[i]} ({kind[i]}) names {names[j]!r}, which is no "
-                      "longer in the entities table; skipped.") for j in (i, n + i) if at[j] < 0]
-    problems += [(did[i], f"decision {did[i]} has an unknown kind {kind[i]!r}; skipped.")
+        problems += [(did[i], f"decision {did[i]} ({d.kind(i)}) names {d.name(end, i)!r}, which "
+                      "is no longer in the entities table; skipped.")
+                     for end, j in (("a", i), ("b", n + i)) if at[j] < 0]
+    problems += [(did[i], f"decision {did[i]} has an unknown kind {d.kind(i)!r}; skipped.")
                  for i in np.flatnonzero(~known)]
     ok = (at[:n] >= 0) & (at[n:] >= 0)
     merges = np.flatnonzero(ok & is_merge)
-    parent, children, label = _merges(zip(did[merges], names[merges], names[n + merges],
-                                          at[merges].tolist(), at[n + merges].tolist(),
-                                          strict=True), problems)
-    final = {drop: _find(parent, drop) for drop in parent}
+    parent, children, label = resolve_merges(zip(
+        did[merges], d.texts("a", merges), d.texts("b", merges), at[merges].tolist(),
+        at[n + merges].tolist(), strict=True), problems)
+    final = {drop: find(parent, drop) for drop in parent}
     for drop, root in final.items():
         out.aliases[label[drop]] = label[root]
         out.merged_from.setdefault(label[root], []).append(label[drop])
@@ -157,13 +162,16 @@ def apply_decisions(entities: pd.DataFrame, edges: pd.DataFrame,
                and edges[end].cat.categories.equals(pd.Index(ids)) for end in ("source", "target")}
     new_position = np.append(np.arange(len(ids), dtype=POSITION), POSITION(-1))
     if final:
-        new_position = _merge_entities(out, children, final)
-        edges = _rewrite_edges(out, edges, aligned, new_position, list(final))
+        out.entities, new_position = merge_entities(out.entities, children, final)
+        edges, out.n_self_loops_dropped, out.n_duplicates_collapsed = rewrite_edges(
+            edges, out.entities["id"], out.aliases, aligned, new_position, list(final))
     else:
         edges = edges.copy(deep=not COPY_ON_WRITE).reset_index(drop=True)
-    accepted = _pairs(out, d, np.flatnonzero(ok & ~is_merge & known),
-                      new_position[at[:n]], new_position[at[n:]], problems)
-    out.edges = _append_edges(out, edges, d, accepted, aligned)
+    accepted, out.rejected, out.deferred = pair_decisions(
+        d, out.entities["id"], np.flatnonzero(ok & ~is_merge & known), new_position[at[:n]],
+        new_position[at[n:]], problems)
+    out.n_curated_edges = len(accepted[2])
+    out.edges = append_edges(edges, out.entities["id"], d, accepted, aligned)
     out.problems = [text for _, text in sorted(problems, key=lambda p: p[0])]
     return out
 
@@ -187,209 +195,3 @@ def with_pair_decision(overlay: Overlay, kind: str, a: str, b: str) -> Overlay:
     rejected, deferred = overlay.rejected - {pair}, overlay.deferred - {pair}
     (rejected if kind == "reject" else deferred).add(pair)
     return replace(overlay, rejected=rejected, deferred=deferred)
-
-
-def _merges(rows: Iterable[tuple], problems: list) -> tuple[dict, dict, dict]:
-    """Union-find over the merges in order, on entity rows: parent, children and names."""
-    parent: dict[int, int] = {}
-    children: dict[int, list[int]] = {}
-    label: dict[int, str] = {}
-    for did, keep_name, drop_name, keep, drop in rows:
-        label[keep], label[drop] = keep_name, drop_name
-        root = _find(parent, keep)
-        if drop in parent or root == drop:
-            why = f"{drop_name!r} was already merged into {label[_find(parent, drop)]!r}" \
-                if drop in parent else f"{keep_name!r} is {drop_name!r} already (a cycle)"
-            problems.append((did, f"decision {did} (merge) cannot merge {drop_name!r} into "
-                             f"{keep_name!r}: {why}; skipped."))
-            continue
-        parent[drop] = root
-        children.setdefault(root, []).append(drop)
-    return parent, children, label
-
-
-def _find(parent: dict, name: object) -> object:
-    root = name
-    while root in parent:
-        root = parent[root]
-    while name != root:  # path compression: later look-ups take one step
-        parent[name], name = root, parent[name]
-    return root
-
-
-def _pairs(out: Overlay, d: pd.DataFrame, rows: np.ndarray, a: np.ndarray, b: np.ndarray,
-           problems: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The accepted edges (new rows of their ends, decision rows); rejected, deferred."""
-    a, b, kind = a[rows], b[rows], d["kind"].to_numpy(object)[rows]
-    relation = d["relation"].to_numpy(object)[rows] if "relation" in d else [None] * len(rows)
-    named = np.array([isinstance(r, str) and r != "" for r in relation], dtype=bool)
-    bad = ((a == b) | ~named) & (kind == "accept")
-    for i in np.flatnonzero(bad):
-        row, did = d.iloc[rows[i]], d["id"].iloc[rows[i]]
-        problems.append((did, f"decision {did} (accept) has no relation; skipped." if a[i] != b[i]
-                         else f"decision {did} (accept) links {row['a']!r} and {row['b']!r}, "
-                         f"which merges made one entity {out.entities['id'].iloc[a[i]]!r}; "
-                         "the edge is left out."))
-    keep = ~bad & (a != b)
-    rows, a, b, kind = rows[keep], a[keep], b[keep], kind[keep]
-    low, high = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-    _, last = np.unique((low * (len(out.entities) + 1) + high)[::-1], return_index=True)
-    last = len(rows) - 1 - last  # the latest decision on each pair decides
-    ids = out.entities["id"]
-    for name, wanted in (("rejected", "reject"), ("deferred", "defer")):
-        chosen = last[kind[last] == wanted]
-        pairs = zip(ids.iloc[low[chosen]].tolist(), ids.iloc[high[chosen]].tolist(), strict=True)
-        setattr(out, name, set(map(frozenset, pairs)))
-    accept = kind == "accept"
-    return a[accept], b[accept], rows[accept]
-
-
-def _merge_entities(out: Overlay, children: dict[int, list[int]],
-                    final: dict[int, int]) -> np.ndarray:
-    """Fill kept rows from their merged rows, drop those; return old -> new rows."""
-    entities = out.entities
-    members, groups, roots = [], [], list(dict.fromkeys(final.values()))
-    for group, root in enumerate(roots):
-        stack = [root]
-        while stack:  # pre-order, children in merge order: the order a sequential fill sees
-            node = stack.pop()
-            members.append(node)
-            groups.append(group)
-            stack.extend(reversed(children.get(node, ())))
-    members_a, groups_a, roots_a = np.array(members), np.array(groups), np.array(roots)
-    keep = np.ones(len(entities), dtype=bool)
-    keep[list(final)] = False
-    result = filter_rows(entities, keep)
-    new_position = np.append(np.cumsum(keep) - 1, -1).astype(POSITION)
-    for drop, root in final.items():
-        new_position[drop] = new_position[root]
-    filled = {}
-    for name in entities.columns.drop("id", errors="ignore"):
-        has = ~empty(entities[name].iloc[members_a])
-        firsts, index = np.unique(groups_a[has], return_index=True)
-        chosen = members_a[has][index]
-        change = chosen != roots_a[firsts]
-        if change.any():
-            values = result[name].array.copy()
-            values[new_position[roots_a[firsts][change]]] = entities[name].array[chosen[change]]
-            filled[name] = pd.Series(values, index=result.index)
-    out.entities = result.assign(**filled) if filled else result
-    return new_position
-
-
-def _rewrite_end(column: pd.Series, aligned: bool, out: Overlay, new_position: np.ndarray,
-                 dropped: list[int]) -> tuple[pd.Series, np.ndarray]:
-    """An endpoint column with the merged ids replaced, and which rows changed."""
-    if aligned:  # categorical with entity rows as codes: keep it so, over the new ids
-        codes = column.cat.codes.to_numpy()
-        changed = np.zeros(len(column.cat.categories) + 1, dtype=bool)  # the last: code -1
-        changed[dropped] = True
-        dtype = category_dtype(pd.Index(out.entities["id"]), column.cat.ordered)
-        return pd.Series(pd.Categorical.from_codes(new_position[codes], dtype=dtype,
-                                                   validate=False)), \
-            changed[codes]
-    if isinstance(column.dtype, pd.CategoricalDtype):  # over other categories: plain values
-        column = column.astype(column.cat.categories.dtype)
-    hit = column.isin(list(out.aliases)).to_numpy()
-    new = column.copy()
-    new.iloc[np.flatnonzero(hit)] = column[hit].map(out.aliases).to_numpy()
-    return new, hit
-
-
-def _among(column: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """Which rows hold one of the values the ``rows`` (a mask) hold."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        mark = np.zeros(len(column.cat.categories) + 1, dtype=bool)
-        mark[codes[rows]] = True
-        return mark[codes]
-    return column.isin(column[rows].unique()).to_numpy()
-
-
-def _rewrite_edges(out: Overlay, edges: pd.DataFrame, aligned: dict[str, bool],
-                   new_position: np.ndarray, dropped: list[int]) -> pd.DataFrame:
-    """Move merged ids' edges to the kept ids; drop the self-loops and duplicates made so."""
-    edges = edges.reset_index(drop=True)
-    ends, touched = {}, np.zeros(len(edges), dtype=bool)
-    for end in ("source", "target"):
-        ends[end], changed = _rewrite_end(edges[end], aligned[end], out, new_position, dropped)
-        touched |= changed
-    rows = np.flatnonzero(touched)
-    source, target = ends["source"].iloc[rows], ends["target"].iloc[rows]
-    both = aligned["source"] and aligned["target"]  # the same categories: compare codes
-    loops = rows[source.cat.codes.to_numpy() == target.cat.codes.to_numpy() if both
-                 else source.to_numpy(object) == target.to_numpy(object)]
-    moved = touched.copy()
-    moved[loops] = False
-    near = np.flatnonzero(_among(ends["source"], moved) & _among(ends["target"], moved))
-    order = near[np.argsort(touched[near], kind="stable")]  # untouched edges first: kept
-    order = order[~np.isin(order, loops)]
-    key = pd.DataFrame({name: (ends[name] if name in ends else edges[name]).iloc[order]
-                        .reset_index(drop=True) for name in EDGE_KEY if name in edges})
-    duplicates = order[key.duplicated().to_numpy() & touched[order]]
-    out.n_self_loops_dropped, out.n_duplicates_collapsed = len(loops), len(duplicates)
-    keep = np.ones(len(edges), dtype=bool)
-    keep[loops] = keep[duplicates] = False
-    return filter_rows(edges.assign(**ends), keep)
-
-
-def _append_edges(out: Overlay, edges: pd.DataFrame, d: pd.DataFrame,
-                  accepted: tuple[np.ndarray, np.ndarray, np.ndarray],
-                  aligned: dict[str, bool]) -> pd.DataFrame:
-    """Add the accepted edges and the provenance columns (null on the other edges)."""
-    sources, targets, rows = accepted
-    n, k = len(edges), len(rows)
-    out.n_curated_edges = k
-    pick = {c: (d[c] if c in d else pd.Series([None] * len(d))).iloc[rows].reset_index(drop=True)
-            for c in ("relation", "note", "by", "at", "score", "model", "id")}
-    new = {"relation": pick["relation"].tolist(),
-           "note": ["" if v is None or v != v else v for v in pick["note"]],
-           "curated_by": pick["by"].tolist(), "curated_model": pick["model"].tolist(),
-           "curated_score": pd.to_numeric(pick["score"], errors="coerce").astype(float),
-           "curated_at": pd.to_datetime(pick["at"], utc=True).dt.as_unit("ns"),
-           "decision_id": pick["id"].astype("Int64")}
-    columns = {}
-    for name in edges.columns:
-        ends = {"source": sources, "target": targets}.get(name)
-        if ends is None:
-            columns[name] = _extend(edges[name], new.get(name), k)
-        else:  # as codes if they are entity rows, else as ids
-            columns[name] = _extend(edges[name], None, k, ends) if aligned[name] else \
-                _extend(edges[name], out.entities["id"].iloc[ends].tolist(), k)
-    for name in (c for c in PROVENANCE_COLUMNS if c not in columns):
-        if name in ("curated_by", "curated_model"):  # categorical, even when all null
-            tail = pd.Categorical(new[name])
-            codes = np.full(n + k, -1, dtype=tail.codes.dtype)
-            codes[n:] = tail.codes
-            columns[name] = pd.Series(pd.Categorical.from_codes(codes, dtype=tail.dtype))
-        else:  # Arrow: n nulls cost nothing (numpy columns of 5M nulls cost 0.1 s)
-            kind = ARROW_TYPES[name]
-            tail = pa.array(new[name], type=kind, from_pandas=True)
-            columns[name] = pd.Series(ARROW(pa.chunked_array([pa.nulls(n, kind), tail], kind)))
-    return pd.DataFrame(columns, index=pd.RangeIndex(n + k), copy=False)
-
-
-def _extend(column: pd.Series, values: list | None, k: int, codes=None) -> pd.Series:
-    """``column`` followed by ``values`` (NA where None), keeping its dtype if it can."""
-    column = column.reset_index(drop=True)
-    if k == 0:
-        return column
-    if codes is None and (values is None or all(v is None for v in values)):
-        return column.reindex(pd.RangeIndex(len(column) + k))
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        categories = column.cat.categories
-        if codes is None:
-            fresh = [v for v in dict.fromkeys(values) if isinstance(v, str) or pd.notna(v)]
-            fresh = pd.Index(fresh, dtype=categories.dtype).difference(categories, sort=False)
-            categories = categories.append(fresh) if len(fresh) else categories
-            codes = categories.get_indexer(values)
-        old = column.cat.codes.to_numpy()
-        wide = old.dtype if len(categories) < np.iinfo(old.dtype).max else np.int64
-        return pd.Series(pd.Categorical.from_codes(
-            np.concatenate([old, np.asarray(codes, dtype=wide)], dtype=wide),
-            dtype=category_dtype(categories, column.cat.ordered), validate=False))
-    try:
-        tail = pd.Series(values, dtype=column.dtype)
-    except (TypeError, ValueError):
-        tail = pd.Series(values)
-    return pd.concat([column, tail], ignore_index=True)

@@ -1,4 +1,4 @@
-"""Opening the decisions file: SQLite connections, read-only access, and a header check."""
+"""Opening the decisions file: SQLite connections, read-only access, header and page checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import NO_OVERLAY, CurationStoreError
 
-__all__ = ["check_header", "connect", "connect_read_only"]
+__all__ = ["check_header", "check_pages", "connect", "connect_read_only"]
 
 
 def connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
@@ -55,3 +55,15 @@ def check_header(path: Path) -> str | None:
     if trusted and size < expected and not (wal.exists() and wal.stat().st_size):
         return f"is truncated: it has {size} bytes where its header says {expected}."
     return None
+
+
+def check_pages(conn: sqlite3.Connection, *, close: bool = False) -> None:
+    """Read every page: a damaged file fails here, not half-read."""
+    try:
+        row = conn.execute("PRAGMA quick_check(1)").fetchone()
+        if row is None or row[0] != "ok":
+            found = " ".join(str(row[0] if row else "no answer").split())
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {found}")
+    finally:
+        if close:
+            conn.close()
