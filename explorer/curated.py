@@ -22,6 +22,7 @@ from .curation.overlay import Overlay, apply_decisions, check_merge, with_pair_d
 from .curation.pair_decisions import PairSet
 from .curation.store import CurationError, CurationStoreError, Decision, DecisionStore
 from .errors import ParameterError
+from .sorted_keys import unique_sorted
 from .views.calibration import Calibration, calibrate
 
 if TYPE_CHECKING:
@@ -338,7 +339,7 @@ class CurationMethods:
         ok = (a >= 0) & (b >= 0)
         n = np.int64(len(ids))
         a, b = a[ok].astype(np.int64), b[ok].astype(np.int64)
-        return np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+        return unique_sorted(np.minimum(a, b) * n + np.maximum(a, b))
 
     def deferred_pairs(self) -> set[frozenset[str]]:
         """The pairs the curator deferred."""

@@ -388,3 +388,37 @@ def test_combined_score_rejects_bad_weights(weight):
 def test_combined_score_rejects_mismatched_shapes():
     with pytest.raises(ParameterError, match="same shape"):
         combined_score(np.array([0.5, 0.4]), np.array([0.5]))
+
+
+# -- the vectorised helpers give what the per-pair rules give ------------------------------
+
+def test_reversed_by_skips_only_words_that_cannot_be_opposite() -> None:
+    import random
+
+    from explorer.analysis.pair_words import OPPOSITES, _opposite, reversed_by
+
+    def every_pair(differs: str) -> tuple[str, str] | None:  # the plain double loop
+        sides = differs.split(" | ")
+        if len(sides) != 2:
+            return None
+        return next(((x, y) for x in sides[0].split(", ") for y in sides[1].split(", ")
+                     if _opposite(x, y)), None)
+
+    rng = random.Random(0)
+    words = sorted(OPPOSITES)[:150] + ["increased", "reduction", "induce", "suppressed",
+                                       "different", "similar", "mice", "cells", "tau"]
+    cases = [", ".join(rng.sample(words, rng.randint(1, 4))) + " | "
+             + ", ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(3000)]
+    found = [reversed_by(c) for c in cases]
+    assert found == [every_pair(c) for c in cases]
+    assert sum(f is not None for f in found) > 100  # the sample holds opposites
+
+
+@given(pairs=st.lists(st.tuples(*[st.lists(st.integers(0, 12), max_size=3).map(
+    lambda xs: " ".join(sorted(map(str, xs))))] * 2), max_size=30))
+def test_numbers_reasons_are_the_per_pair_reasons(pairs: list[tuple[str, str]]) -> None:
+    from explorer.analysis.pair_numbers import numbers_reason, numbers_reasons
+
+    a = np.array([p[0] for p in pairs], dtype=object)
+    b = np.array([p[1] for p in pairs], dtype=object)
+    assert numbers_reasons(a, b).tolist() == [numbers_reason(x, y) for x, y in pairs]

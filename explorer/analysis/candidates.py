@@ -18,12 +18,14 @@ The steps, each one module:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from ..choices import check_int
 from ..core.graph import GraphCore, as_list
+from ..sorted_keys import in_sorted, unique_sorted
 from . import minilm_pairs
 from .graph_similarity import GraphSimilarity
 from .pair_labels import DUPLICATE, LABELS, SUGGESTED_RELATION
@@ -35,6 +37,8 @@ __all__ = ["CANDIDATE_COLUMNS", "DEFAULT_PER_ENTITY", "bound_per_entity", "candi
 DEFAULT_PER_ENTITY = 10
 #: Added to the score of a ``possible contradiction`` (docs/similarity.md, "Quality").
 CONTRADICTION_BONUS = 0.25
+#: Pairs from which the TF-IDF scores and the entity columns are made on two threads.
+PARALLEL_FROM = 200_000
 
 CANDIDATE_COLUMNS = [
     "id_a", "kind_a", "title_a", "id_b", "kind_b", "title_b", "label", "score", "cosine",
@@ -77,8 +81,14 @@ def explain_pairs(
     from .pair_labels import POSSIBLE_CONTRADICTION, POSSIBLE_DUPLICATE
     from .pair_words import reversed_by
 
-    explained = state.pair_texts.explain(i, j, cosine)
-    lexical = state.lexical.score(i, j) if len(i) else np.zeros(0, dtype=np.float32)
+    texts, scorer = state.pair_texts, state.lexical  # both made here, in this thread
+    if len(i) < PARALLEL_FROM:
+        explained, lexical = texts.explain(i, j, cosine), scorer.score(i, j)
+    else:  # scipy's sparse products let go of the GIL: the TF-IDF scores come meanwhile
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scored = pool.submit(scorer.score, i, j)
+            explained = texts.explain(i, j, cosine)
+            lexical = scored.result()
     ranking = np.asarray(cosine if ranking_cosine is None else ranking_cosine,
                          dtype=np.float32)
     label = explained["label"].to_numpy().astype(object)
@@ -87,7 +97,9 @@ def explain_pairs(
     # ("decrease | increases", "increased | reduction") is worded alike with the
     # direction reversed (:func:`~explorer.analysis.pair_words.reversed_by`).
     maybe = np.flatnonzero(label == POSSIBLE_DUPLICATE)
-    found = [reversed_by(str(d)) for d in explained["differs"].iloc[maybe]]
+    codes, differs = pd.factorize(explained["differs"].iloc[maybe].to_numpy(dtype=object))
+    each = [reversed_by(str(d)) for d in differs]  # once per distinct "a-only | b-only"
+    found = [each[c] for c in codes.tolist()]
     hit = [k for k, f in zip(maybe.tolist(), found, strict=True) if f is not None]
     label[hit] = POSSIBLE_CONTRADICTION
     reason.iloc[hit] = ["differs by direction: {} | {}".format(*f) for f in found if f]
@@ -232,7 +244,12 @@ def candidates(
         i, j, why = i[bounded], j[bounded], why.loc[bounded].reset_index(drop=True)
         only_minilm = only_minilm[bounded]
 
-    a, b = _entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b")
+    if len(i) < PARALLEL_FROM:
+        a, b = _entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b")
+    else:  # Arrow's takes let go of the GIL: one side per thread
+        kg.kind_codes()  # converted once, before the threads read it
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.map(_entity_columns, (kg, kg), (i, j), ("_a", "_b"))
     frame = pd.concat([a, b, why], axis=1)[CANDIDATE_COLUMNS]
     rule = state.score_rule
     frame.attrs = {
@@ -252,9 +269,9 @@ def _listable_pairs(
     """Which pairs may be listed: no typed edge, not rejected, of the kinds asked for."""
     n = np.int64(len(kg))
     keys = np.minimum(i, j) * n + np.maximum(i, j)
-    keep = ~np.isin(keys, kg.linked_pair_keys())
+    keep = ~in_sorted(keys, kg.linked_pair_keys())
     if exclude is not None and len(exclude):
-        keep &= ~np.isin(keys, exclude)
+        keep &= ~in_sorted(keys, unique_sorted(exclude))
     if kinds is not None:
         keep &= kg.kind_mask(kinds, i) & kg.kind_mask(kinds, j)
     if kind_pairs is not None:

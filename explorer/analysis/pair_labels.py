@@ -35,7 +35,6 @@ reaches :data:`DUPLICATE_COSINE`.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,6 +47,7 @@ from rapidfuzz import fuzz, process
 from explorer.analysis.lexical import as_texts, normalize_text, normalize_texts
 from explorer.errors import ParameterError
 
+from .pair_numbers import numbers_reasons as _numbers_reasons
 from .pair_rows import join_rows as _join
 from .pair_rows import row_flags as _flags
 from .pair_rows import split_rows as _split
@@ -309,9 +309,7 @@ class PairTexts:
         label[near] = LABELS.index(POSSIBLE_DUPLICATE)
         reason[near] = [f"near-identical wording (ratio {r:.2f})" for r in ratio[near]]
         rows = ok & ~dup & numbers_differ
-        memo: dict[tuple[str, str], str] = {}
-        reason[rows] = [memo.get(xy) or memo.setdefault(xy, _numbers_reason(*xy)) for xy in
-                        zip(self._numbers[i[rows]], self._numbers[j[rows]], strict=True)]
+        reason[rows] = _numbers_reasons(self._numbers[i[rows]], self._numbers[j[rows]])
         label[dup], reason[dup] = LABELS.index(DUPLICATE), "same text after normalisation"
         reason[status == _LITTLE] = "too little text to compare"
         reason[status == _BLANK] = "no text to compare"
@@ -370,16 +368,3 @@ def _opposition(
                  and not (len(w) >= 4 and any(w[:4] == o[:4] for o in rest))]  # inflections
         near = len(other) <= MAX_OTHER_DIFFERING
     return reason, near
-
-
-def _numbers_reason(a: str, b: str) -> str:
-    """The reason of rule 3: the numbers only in a | only in b (multisets)."""
-    if " " in a or " " in b:
-        la, lb = a.split(), b.split()
-        sa, sb = set(la), set(lb)
-        if len(sa) == len(la) and len(sb) == len(lb):  # no number twice: sets will do
-            a, b = " ".join(x for x in la if x not in sb), " ".join(x for x in lb if x not in sa)
-        else:
-            ca, cb = Counter(la), Counter(lb)
-            a, b = " ".join((ca - cb).elements()), " ".join((cb - ca).elements())
-    return f"numbers differ: {a or 'none'} | {b or 'none'}"

@@ -124,8 +124,20 @@ def reversed_by(differs: str) -> tuple[str, str] | None:
     sides = differs.split(" | ")
     if len(sides) != 2:
         return None
-    for x in sides[0].split(", "):
-        for y in sides[1].split(", "):
+    xs = [x for x in sides[0].split(", ") if _may_oppose(x)]
+    ys = [y for y in sides[1].split(", ") if _may_oppose(y)] if xs else ()
+    for x in xs:
+        for y in ys:
             if _opposite(x, y):
                 return x, y
     return None
+
+
+_EXTRA_WORDS = frozenset(w for pair in REVERSED_EXTRA for w in pair)
+_OPPOSED = frozenset().union(*OPPOSITES.values())
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _may_oppose(word: str) -> bool:
+    """Whether ``word`` can be one side of :func:`_opposite` (a base in a pair of opposites)."""
+    return any(b in OPPOSITES or b in _OPPOSED or b in _EXTRA_WORDS for b in _bases(word))

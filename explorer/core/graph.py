@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import SchemaError, UnknownEntityError
 from ..load.report import LoadReport
 from ..load.schema import OnError, validate
+from ..sorted_keys import unique_sorted
 from ..suggest import closest
 from .adjacency import Adjacency
 from .search import TitleIndex
@@ -309,11 +310,17 @@ class GraphCore:
         return tuple(sorted({str(n) for n in names[self.relation_codes()[edge_ids]]}))
 
     def linked_pair_keys(self) -> np.ndarray:
-        """Sorted keys ``min * n + max`` of every pair of positions joined by a typed edge."""
-        n = np.int64(len(self))
-        a = self.source_codes.astype(np.int64)
-        b = self.target_codes.astype(np.int64)
-        return np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+        """Sorted keys ``min * n + max`` of every pair of positions joined by a typed edge.
+
+        Computed once (until the tables change); do not modify the array.
+        """
+        key = ("", "linked_pair_keys")
+        if key not in self._arrays:
+            n = np.int64(len(self))
+            a = self.source_codes.astype(np.int64)
+            b = self.target_codes.astype(np.int64)
+            self._arrays[key] = unique_sorted(np.minimum(a, b) * n + np.maximum(a, b))
+        return self._arrays[key]
 
     def edges_of(self, entity_id: str) -> pd.DataFrame:
         """Every edge at the entity (either direction), as rows of ``edges``."""

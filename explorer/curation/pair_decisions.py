@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..sorted_keys import unique_sorted
 from .decision_columns import DecisionColumns
 from .frames import ARROW, category_dtype
 from .store import KINDS
@@ -89,7 +90,7 @@ class PairSet(Set):
 
     def keys(self, n: int) -> np.ndarray:
         """The pairs as sorted, unique ``low * n + high`` of their rows (``n``: entities)."""
-        return np.unique(self._low.astype(np.int64) * n + self._high)
+        return unique_sorted(self._low.astype(np.int64) * n + self._high)
 
 
 def pair_decisions(d: DecisionColumns, ids: pd.Series, rows: np.ndarray, a: np.ndarray,
