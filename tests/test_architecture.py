@@ -15,7 +15,8 @@ MAX_LINES = 420  # "about 400"
 # Lower layers never import higher ones. The first match of a module's name wins.
 LAYERS = [
     ("base", ("explorer.errors", "explorer.words", "explorer.suggest", "explorer.progress",
-              "explorer.choices", "explorer.atomic", "explorer.sorted_keys")),
+              "explorer.choices", "explorer.atomic", "explorer.sorted_keys",
+              "explorer.arrow_pool")),
     ("load", ("explorer.load.", "explorer.curation.")),
     ("core", ("explorer.core.",)),
     ("analysis", ("explorer.analysis.",)),

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from ..arrow_pool import release_unused
 from ..choices import check_int
 from ..core.graph import GraphCore, as_list
 from ..sorted_keys import in_sorted, unique_sorted
@@ -37,7 +38,7 @@ __all__ = ["CANDIDATE_COLUMNS", "DEFAULT_PER_ENTITY", "bound_per_entity", "candi
 DEFAULT_PER_ENTITY = 10
 #: Added to the score of a ``possible contradiction`` (docs/similarity.md, "Quality").
 CONTRADICTION_BONUS = 0.25
-#: Pairs from which the TF-IDF scores and the entity columns are made on two threads.
+#: Pairs from which the TF-IDF scores are computed on a second thread, beside the labels.
 PARALLEL_FROM = 200_000
 
 CANDIDATE_COLUMNS = [
@@ -116,8 +117,7 @@ def explain_pairs(
         "shared": explained["shared"],
         "differs": explained["differs"],
         "reason": reason,
-        "relation": np.array([SUGGESTED_RELATION[x] for x in LABELS], dtype=object)[
-            labels.codes],
+        "relation": _relations(labels.codes),
     })
 
 
@@ -237,20 +237,18 @@ def candidates(
             f"{r}; proposed by MiniLM (its cosine {c:.2f})"
             for r, c in zip(why["reason"].iloc[at], ranking[at], strict=True)]
     order = np.lexsort((j, i, -why["cosine"].to_numpy(), -why["score"].to_numpy()))
-    i, j, why = i[order], j[order], why.iloc[order].reset_index(drop=True)
+    i, j, why = i[order], j[order], _rows(why, order)
     only_minilm = only_minilm[order]
     if per_entity is not None:
         bounded = bound_per_entity(i, j, why["score"].to_numpy(), per_entity)
-        i, j, why = i[bounded], j[bounded], why.loc[bounded].reset_index(drop=True)
+        i, j, why = i[bounded], j[bounded], _rows(why, np.flatnonzero(bounded))
         only_minilm = only_minilm[bounded]
 
-    if len(i) < PARALLEL_FROM:
-        a, b = _entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b")
-    else:  # Arrow's takes let go of the GIL: one side per thread
-        kg.kind_codes()  # converted once, before the threads read it
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(_entity_columns, (kg, kg), (i, j), ("_a", "_b"))
-    frame = pd.concat([a, b, why], axis=1)[CANDIDATE_COLUMNS]
+    parts = [_entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b"), why]
+    frame = pd.DataFrame({c: next(p[c] for p in parts if c in p) for c in CANDIDATE_COLUMNS},
+                         copy=False)  # the columns as made: no second copy of the list
+    del parts, why
+    release_unused()  # the explanation's Arrow buffers, freed: not kept resident
     rule = state.score_rule
     frame.attrs = {
         "min_cosine": threshold, "source": state.source, "per_entity": per_entity,
@@ -305,17 +303,48 @@ def _kind_pair_mask(
     return mask
 
 
-def _entity_columns(kg: GraphCore, positions: np.ndarray, suffix: str) -> pd.DataFrame:
-    """``id, kind, title`` (+ suffix) of these entities, taken column by column as stored.
+def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[rows]`` with a fresh index, taken column by column (``frame`` empties).
 
-    A ``take`` on each stored column (Arrow strings stay Arrow): no conversion of 100,000s
-    of strings to Python objects and back, which :meth:`GraphCore.entity_table` would do.
+    Each column of ``frame`` is let go once taken, so a million-row list is not held twice.
     """
-    entities = kg.entities
-    kinds = pd.array(np.asarray(entities["kind"].cat.categories, dtype=object), dtype="str")
-    out = {
-        "id": entities["id"].take(positions).reset_index(drop=True),
-        "kind": pd.Series(kinds.take(kg.kind_codes()[positions])),
-        "title": entities["title"].take(positions).reset_index(drop=True),
-    }
+    columns = {name: frame.pop(name).take(rows).reset_index(drop=True)
+               for name in list(frame.columns)}
+    return pd.DataFrame(columns, copy=False)
+
+
+def _relations(label_codes: np.ndarray) -> pd.Categorical:
+    """The relation suggested for each label (codes into :data:`LABELS`), as a categorical."""
+    names = [SUGGESTED_RELATION[x] for x in LABELS]
+    codes, relations = pd.factorize(np.asarray(names, dtype=object))
+    return pd.Categorical.from_codes(codes[label_codes], categories=relations, validate=False)
+
+
+def _entity_columns(kg: GraphCore, positions: np.ndarray, suffix: str) -> pd.DataFrame:
+    """``id, kind, title`` (+ suffix) of these entities, as categoricals of what they use.
+
+    Each entity's id and title is stored once however many pairs it is in (at 1M entities
+    and 3.1M pairs: 0.4 GB of codes for 1.5 GB of copied text), and only the ids and titles
+    of these entities are categories (``value_counts`` lists them, not the whole graph).
+    """
+    out = {name: _used(*_at(kg.sorted_codes(name), positions)) for name in ("id", "title")}
+    out["kind"] = _used(kg.kind_codes()[positions], kg.entities["kind"].cat.categories)
+    out = {name: out[name] for name in ("id", "kind", "title")}
     return pd.DataFrame({k + suffix: v for k, v in out.items()})
+
+
+def _at(coded: tuple[np.ndarray, pd.Index], positions: np.ndarray) -> tuple:
+    return coded[0][positions], coded[1]
+
+
+def _used(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """A categorical of ``codes`` into ``categories`` (-1: missing), over the used ones only."""
+    used = np.zeros(len(categories) + 1, dtype=bool)  # the last: code -1
+    used[codes] = True
+    used[-1] = False
+    renumber = np.cumsum(used, dtype=np.int64) - 1
+    renumber[-1] = -1
+    kept = categories[used[:-1]]
+    dtype = np.int32 if len(kept) < 2**31 - 1 else np.int64
+    return pd.Categorical.from_codes(renumber[codes].astype(dtype, copy=False),
+                                     dtype=pd.CategoricalDtype(kept), validate=False)

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import SchemaError, UnknownEntityError
 from ..load.report import LoadReport
@@ -259,6 +261,28 @@ class GraphCore:
                 "summary": self.column_array("entities", "summary")[positions],
             }
         )
+
+    def sorted_codes(self, name: str) -> tuple[np.ndarray, pd.Index]:
+        """Each entity's value of text column ``name`` as a code into its sorted distinct values.
+
+        Returns ``(codes, values)``: ``values[codes[i]]`` is entity ``i``'s (code -1: none).
+        Columns repeating entities' texts (one row per pair of candidates) are then
+        categoricals of these codes, not copies of the text, and sort as the text does.
+        """
+        key = ("sorted", name)
+        if key not in self._arrays:
+            column = self.entities[name]
+            values = pa.array(column.to_numpy(dtype=object), pa.string(), from_pandas=True) \
+                if not isinstance(column.array, pd.arrays.ArrowExtensionArray) \
+                else pa.chunked_array(column.array._pa_array).combine_chunks().cast(pa.string())
+            encoded = pc.dictionary_encode(values)
+            order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype=np.int64)
+            rank = np.empty(len(order) + 1, dtype=np.int32)
+            rank[order], rank[-1] = np.arange(len(order), dtype=np.int32), -1
+            codes = rank[np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)]
+            self._arrays[key] = (codes, pd.Index(encoded.dictionary.take(pa.array(order))
+                                                 .to_pandas(), dtype="str"))  # type: ignore
+        return self._arrays[key]  # type: ignore[return-value]
 
     def kind_codes(self) -> np.ndarray:
         """Each entity's kind as a category code (position ``i`` is entity ``i``)."""
