@@ -422,3 +422,18 @@ def test_numbers_reasons_are_the_per_pair_reasons(pairs: list[tuple[str, str]]) 
     a = np.array([p[0] for p in pairs], dtype=object)
     b = np.array([p[1] for p in pairs], dtype=object)
     assert numbers_reasons(a, b).tolist() == [numbers_reason(x, y) for x, y in pairs]
+
+
+@given(dense=st.integers(1, 6).flatmap(lambda rows: st.tuples(*[st.lists(
+    st.lists(st.booleans(), min_size=7, max_size=7), min_size=rows, max_size=rows)] * 2)))
+def test_split_both_is_split_rows_both_ways(dense: tuple[list, list]) -> None:
+    import scipy.sparse as sp
+
+    from explorer.analysis.pair_rows import split_both, split_rows
+
+    a, b = (sp.csr_matrix(np.array(x, dtype=np.int8)) for x in dense)
+    both, a_only, b_only = split_both(a, b)
+    expected_both, expected_a = split_rows(a, b)
+    expected_b = split_rows(b, a)[1]
+    for got, want in ((both, expected_both), (a_only, expected_a), (b_only, expected_b)):
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

@@ -50,7 +50,7 @@ from explorer.errors import ParameterError
 from .pair_numbers import numbers_reasons as _numbers_reasons
 from .pair_rows import join_rows as _join
 from .pair_rows import row_flags as _flags
-from .pair_rows import split_rows as _split
+from .pair_rows import split_both as _split_both
 from .pair_words import NEGATIONS, STOP_WORDS, counterparts
 
 __all__ = [
@@ -260,8 +260,7 @@ class PairTexts:
         m, arrow_words, words, marks = self._csr()
         code = marks[0].astype(np.uint8) | (marks[1].astype(np.uint8) << 1)
         a, b = m[i], m[j]
-        both, a_only = _split(a, b)
-        b_only = _split(b, a)[1]
+        both, a_only, b_only = _split_both(a, b)
         n_both, n_a, n_b = (np.diff(x[0]) for x in (both, a_only, b_only))
         neg_a, opp_a = _flags(a_only, code)
         neg_b, opp_b = _flags(b_only, code)
