@@ -274,7 +274,7 @@ class GraphCore:
             column = self.entities[name]
             values = pa.array(column.to_numpy(dtype=object), pa.string(), from_pandas=True) \
                 if not isinstance(column.array, pd.arrays.ArrowExtensionArray) \
-                else pa.chunked_array(column.array._pa_array).combine_chunks().cast(pa.string())
+                else column.array.__arrow_array__().combine_chunks().cast(pa.string())
             encoded = pc.dictionary_encode(values)
             order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype=np.int64)
             rank = np.empty(len(order) + 1, dtype=np.int32)
