@@ -312,12 +312,7 @@ class CurationMethods:
         before = None if self._overlay is None else len(self._overlay.entities)
         decisions = store.in_effect() if decisions is None else decisions
         self._overlay = apply_decisions(entities, edges, decisions)
-        codes = self.source_codes.dtype  # as loaded: int32 below 2**31 entities
         self._rebuild(self._overlay.entities, self._overlay.edges)  # type: ignore[attr-defined]
-        # _rebuild widens the codes to int64: the adjacency built from them takes 0.15-0.35 s
-        # more at 1M entities (5M edges) than from the codes as loaded.
-        self.source_codes = self.source_codes.astype(codes, copy=False)
-        self.target_codes = self.target_codes.astype(codes, copy=False)
         if before != len(self._overlay.entities) or self._merges_changed():
             self._similarity = None  # positions moved: vectors are re-read from the cache
 
@@ -326,7 +321,7 @@ class CurationMethods:
         return state is not None and len(state.vectors) != len(self.entities)
 
     def rejected_pair_keys(self) -> np.ndarray:
-        """Keys ``min * n + max`` of the pairs the curator rejected (for candidates)."""
+        """Sorted, distinct keys ``min * n + max`` of the pairs the curator rejected."""
         if self._overlay is None or not self._overlay.rejected:
             return np.zeros(0, dtype=np.int64)
         ids = self.ids  # type: ignore[attr-defined]

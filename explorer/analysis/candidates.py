@@ -26,7 +26,7 @@ import pandas as pd
 from ..arrow_pool import release_unused
 from ..choices import check_int
 from ..core.graph import GraphCore, as_list
-from ..sorted_keys import in_sorted, unique_sorted
+from ..sorted_keys import in_sorted
 from . import minilm_pairs
 from .graph_similarity import GraphSimilarity
 from .pair_labels import DUPLICATE, LABELS, SUGGESTED_RELATION
@@ -267,7 +267,7 @@ def _listable_pairs(
     keys = np.minimum(i, j) * n + np.maximum(i, j)
     keep = ~in_sorted(keys, kg.linked_pair_keys())
     if exclude is not None and len(exclude):
-        keep &= ~in_sorted(keys, unique_sorted(exclude))
+        keep &= ~in_sorted(keys, exclude)  # sorted, distinct: rejected_pair_keys()
     if kinds is not None:
         keep &= kg.kind_mask(kinds, i) & kg.kind_mask(kinds, j)
     if kind_pairs is not None:

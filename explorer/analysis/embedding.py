@@ -295,9 +295,10 @@ def embed(
     else:
         vectors = np.zeros((len(texts), dim), dtype=np.float32)
         targets = np.flatnonzero(~missing)
+        in_order = not missing.any()  # then a take into place (1M x 256: 4 s -> 1.2 s)
         for start in range(0, len(rows), GATHER_BLOCK):  # bounded temporaries
             block = slice(start, start + GATHER_BLOCK)
-            if not missing.any():  # rows in order: a take into place (1M x 256: 4 s -> 0.5 s)
+            if in_order:
                 np.take(cache.vectors, rows[block], axis=0, out=vectors[block])
             else:
                 vectors[targets[block]] = cache.vectors[rows[block]]

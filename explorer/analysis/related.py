@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.graph import GraphCore
-from ..sorted_keys import in_sorted, unique_sorted
+from ..sorted_keys import in_sorted
 from .candidates import explain_pairs
 from .graph_similarity import NO_TEXT, GraphSimilarity
 
@@ -44,7 +44,7 @@ def similar(
         if exclude is not None and len(exclude):
             n = np.int64(len(kg))
             keys = np.minimum(positions, position) * n + np.maximum(positions, position)
-            keep &= ~in_sorted(keys, unique_sorted(exclude))
+            keep &= ~in_sorted(keys, exclude)  # sorted, distinct: rejected_pair_keys()
         positions = positions[keep].astype(np.int64)
         cosine = found["cosine"].to_numpy(dtype=np.float32)[keep]
         why = explain_pairs(state, np.full(len(positions), position), positions, cosine)
