@@ -5,16 +5,18 @@
 
 Loads the graph (``explorer.load``), then calls ``kg.candidates(per_entity=None)`` once and
 prints the seconds spent in each step (a step's time includes the steps inside it; a step
-run on a second thread, such as the TF-IDF scores, overlaps the others), the total and the
-peak resident memory. Run it on a graph whose vectors and text features are cached
+run on a second thread, such as the TF-IDF scores, overlaps the others) and the highest
+resident memory seen while it ran (sampled every 50 ms), the total and the peak. Run it on a graph whose vectors and text features are cached
 (``benchmarks/scale.py`` leaves them in its ``--out-dir``/cache).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import resource
 import sys
+import threading
 import time
 
 import explorer
@@ -25,6 +27,10 @@ from explorer.analysis.index import SimilarityIndex
 from explorer.analysis.lexical import LexicalScorer
 
 TIMES: dict[str, float] = {}
+PEAKS: dict[str, float] = {}  # label -> highest resident bytes seen while the step ran
+AFTER: dict[str, float] = {}  # label -> resident bytes when the step (last) returned
+_RUNNING: set[str] = set()
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 STEPS = [  # (owner, attribute, label): outer steps first
     (GraphSimilarity, "build", "cached vectors (GraphSimilarity.build)"),
     (SimilarityIndex, "pairs", "pair search (index.pairs)"),
@@ -46,29 +52,56 @@ def timed(owner: object, name: str, label: str) -> None:
     @functools.wraps(function)
     def wrapper(*args: object, **kwargs: object) -> object:
         start = time.perf_counter()
+        _RUNNING.add(label)
         try:
             return function(*args, **kwargs)
         finally:
+            _RUNNING.discard(label)
+            AFTER[label] = _resident()
             TIMES[label] = TIMES.get(label, 0.0) + time.perf_counter() - start
 
     setattr(owner, name, wrapper)
 
 
+def _resident() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * _PAGE
+
+
+def _sample(stop: threading.Event) -> None:
+    """Every 50 ms, the resident memory, charged to every step running then."""
+    while not stop.wait(0.05):
+        rss = _resident()
+        for label in list(_RUNNING):
+            PEAKS[label] = max(PEAKS.get(label, 0), rss)
+
+
 def main(data: str) -> None:
     for owner, name, label in STEPS:
         timed(owner, name, label)
+    stop = threading.Event()
+    threading.Thread(target=_sample, args=(stop,), daemon=True).start()
     start = time.perf_counter()
+    _RUNNING.add("load (explorer.load)")
     kg = explorer.load(data)
+    _RUNNING.discard("load (explorer.load)")
+    AFTER["load (explorer.load)"] = _resident()
     loaded = time.perf_counter()
     found = kg.candidates(per_entity=None, progress=False)
     done = time.perf_counter()
-    print(f"{'load (explorer.load)':45s} {loaded - start:8.2f} s")
-    for _, _, label in STEPS:
+    stop.set()
+    TIMES["load (explorer.load)"] = loaded - start
+    print(f"{'step':45s} {'time':>10s} {'peak resident':>15s} {'after':>10s}")
+    for label in ["load (explorer.load)"] + [label for _, _, label in STEPS]:
         if label in TIMES:
-            print(f"{label:45s} {TIMES[label]:8.2f} s")
+            peak = f"{PEAKS[label] / 1e9:10.2f} GB" if label in PEAKS else ""
+            print(f"{label:45s} {TIMES[label]:8.2f} s {peak:>15s} "
+                  f"{AFTER[label] / 1e9:7.2f} GB")
     print(f"{'kg.candidates, whole call':45s} {done - loaded:8.2f} s")
     print(f"{'total':45s} {done - start:8.2f} s   ({len(found):,} pairs)")
-    print(f"peak resident memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
+    print(f"resident at the end {_resident() / 1e9:.2f} GB, the frame "
+          f"{found.memory_usage(deep=True).sum() / 1e9:.2f} GB; peak resident memory "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9:.2f} GB")
 
 
 if __name__ == "__main__":

@@ -32,3 +32,18 @@ def test_entity_columns_sort_as_their_text() -> None:
     for column in ("id_a", "title_b"):
         by_codes = frame.sort_values(column, kind="stable")[column].astype(str).tolist()
         assert by_codes == sorted(frame[column].astype(str).tolist())
+
+
+def test_reason_is_a_categorical_of_the_reasons_and_counts_agree() -> None:
+    from explorer.analysis.candidates import summary
+
+    frame = explorer.load(SCIFACT).candidates(per_entity=None)
+    reason = frame["reason"]
+    assert isinstance(reason.dtype, pd.CategoricalDtype)
+    assert set(reason.cat.categories) == set(reason.astype(str))  # only used reasons
+    assert reason.str.startswith("numbers differ:").any()  # reads as text
+    plain = pd.DataFrame({c: frame[c].to_numpy() for c in ("kind_a", "kind_b", "label")})
+    as_text = plain.astype(object)
+    # counted on the categoricals' codes, or on their values: the same summary
+    pd.testing.assert_frame_equal(summary(frame), summary(as_text))
+    assert summary(frame)["pairs"].sum() == len(frame)

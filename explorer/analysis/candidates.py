@@ -114,7 +114,7 @@ def explain_pairs(
         "lexical": np.round(lexical.astype(float), 3),
         "shared": explained["shared"],
         "differs": explained["differs"],
-        "reason": reason,
+        "reason": pd.Series(reason, dtype=object),  # a categorical once the list is final
         "relation": _relations(labels.codes),
     })
 
@@ -159,13 +159,13 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if len(frame) == 0:
         return pd.DataFrame(columns=["label", "kinds", "pairs"])
-    code_a, names_a = pd.factorize(frame["kind_a"].to_numpy())
-    code_b, names_b = pd.factorize(frame["kind_b"].to_numpy())
+    code_a, names_a = _codes(frame["kind_a"])
+    code_b, names_b = _codes(frame["kind_b"])
     names = np.array(sorted({str(x) for x in (*names_a, *names_b)}), dtype=object)
     rank = {name: r for r, name in enumerate(names.tolist())}
     a = np.array([rank[str(x)] for x in names_a], dtype=np.int64)[code_a]
     b = np.array([rank[str(x)] for x in names_b], dtype=np.int64)[code_b]
-    label_code, labels = pd.factorize(frame["label"].to_numpy())
+    label_code, labels = _codes(frame["label"])
     k = len(names)
     key = (label_code.astype(np.int64) * k + np.minimum(a, b)) * k + np.maximum(a, b)
     found, pairs = np.unique(key, return_counts=True)
@@ -178,6 +178,13 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     })
     return counts.sort_values(["pairs", "label", "kinds"], ascending=[False, True, True],
                               ignore_index=True)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column; a categorical's own codes (no array of its values)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and not column.isna().any():
+        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
+    return pd.factorize(column.to_numpy())
 
 
 def candidates(
@@ -242,6 +249,7 @@ def candidates(
         i, j, why = i[bounded], j[bounded], _rows(why, np.flatnonzero(bounded))
         only_minilm = only_minilm[bounded]
 
+    why["reason"] = _reasons(why["reason"])
     parts = [_entity_columns(kg, i, "_a"), _entity_columns(kg, j, "_b"), why]
     frame = pd.DataFrame({c: next(p[c] for p in parts if c in p) for c in CANDIDATE_COLUMNS},
                          copy=False)  # the columns as made: no second copy of the list
@@ -306,9 +314,18 @@ def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
 
     Each column of ``frame`` is let go once taken, so a million-row list is not held twice.
     """
-    columns = {name: frame.pop(name).take(rows).reset_index(drop=True)
-               for name in list(frame.columns)}
+    columns = {}
+    for name in list(frame.columns):
+        columns[name] = frame.pop(name).take(rows).reset_index(drop=True)
+        release_unused()  # the column let go: Arrow's pool gives its memory back
     return pd.DataFrame(columns, copy=False)
+
+
+def _reasons(reason: pd.Series) -> pd.Categorical:
+    """The reasons as a categorical: most pairs share a few reasons, each stored once."""
+    codes, values = pd.factorize(reason.to_numpy(dtype=object))
+    return pd.Categorical.from_codes(codes.astype(np.int32),
+                                     categories=pd.Index(values, dtype="str"), validate=False)
 
 
 def _relations(label_codes: np.ndarray) -> pd.Categorical:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..arrow_pool import release_unused
 from ..core.graph import GraphCore
 from ..errors import SchemaError
 from ..load.tables import read_table
@@ -103,7 +104,8 @@ class GraphSimilarity:
 
         if self._text_list is None:
             self._text_list = as_texts(list(self.texts))
-            self._digest = texts_digest(self._text_list)
+            if self._digest is None:
+                self._digest = texts_digest(self._text_list)
         return self._text_list, str(self._digest)
 
     @property
@@ -134,6 +136,9 @@ class GraphSimilarity:
             if self.cache_dir is not None:
                 save_pair_texts(self.cache_dir, self._texts_and_digest()[1], texts)
         _ = self.lexical
+        # Both are read: the list of every text (0.35 GB at 1M) is not needed any more.
+        self._text_list = None
+        release_unused()
 
     @property
     def lexical(self) -> LexicalScorer:

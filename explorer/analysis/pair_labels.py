@@ -52,6 +52,7 @@ from .pair_rows import join_rows as _join
 from .pair_rows import row_flags as _flags
 from .pair_rows import split_both as _split_both
 from .pair_words import NEGATIONS, STOP_WORDS, counterparts
+from .string_codes import StringCodes
 
 __all__ = [
     "CANDIDATE_EDGE", "DUPLICATE", "LABELS", "POSSIBLE_CONTRADICTION", "POSSIBLE_DUPLICATE",
@@ -104,13 +105,12 @@ class PairTexts:
 
     def __init__(self, texts: list[str]) -> None:
         n = len(texts)
-        self._texts = texts
+        self._texts: list[str] | None = texts  # let go once every text is read
         self._done = np.zeros(n, dtype=bool)
         self._status = np.zeros(n, dtype=np.int8)
-        self._norm = np.full(n, "", dtype=object)
-        self._cut = np.full(n, "", dtype=object)  # what the lexical ratio compares
-        self._numbers = np.full(n, "", dtype=object)
-        self._entries: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, word ids)
+        self._norm = StringCodes(n)  # normalised texts: equal codes, equal texts
+        self._numbers = StringCodes(n)  # each text's numbers, sorted, space-separated
+        self._entries: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, word ids), int32
         self._vocab: dict[str, int] = {}
         self._words: list[str] = []
         self._df = np.zeros(0, dtype=np.int64)
@@ -129,7 +129,7 @@ class PairTexts:
         return cls(as_texts(texts))
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self._done)
 
     @property
     def all_read(self) -> bool:
@@ -145,31 +145,39 @@ class PairTexts:
     def state(self) -> dict[str, object]:
         """Everything read from the texts, as arrays (:mod:`~explorer.analysis.text_cache`)."""
         self.read_all()
-        none = [(np.zeros(0, np.int64),) * 2]
+        none = [(np.zeros(0, np.int32),) * 2]
         return {
-            "status": self._status, "norm": self._norm.tolist(),
-            "numbers": self._numbers.tolist(), "words": list(self._words), "df": self._df,
+            "status": self._status, "norm": self._norm.to_list(),
+            "numbers": self._numbers.to_list(), "words": list(self._words), "df": self._df,
             "marks": self._marks, "rows": np.concatenate([e[0] for e in self._entries or none]),
             "word_ids": np.concatenate([e[1] for e in self._entries or none]),
         }
 
     @classmethod
-    def from_state(cls, texts: list[str], state: dict) -> PairTexts:
-        """The :class:`PairTexts` that :meth:`state` described, every text read."""
-        out = cls(texts)
-        out._status, out._norm = np.asarray(state["status"], np.int8), state["norm"]
-        out._numbers = state["numbers"]
-        out._cut = np.array([t[:MAX_RATIO_CHARS] for t in out._norm], dtype=object)
+    def from_state(cls, texts: Sequence[str], state: dict) -> PairTexts:
+        """The :class:`PairTexts` that :meth:`state` described, every text read.
+
+        ``state["norm"]`` and ``state["numbers"]``: one string per text, as a list or an
+        Arrow array (:func:`~explorer.analysis.string_codes.packed_strings`).
+        """
+        out = cls([])
+        n = len(texts)
+        out._done, out._texts = np.ones(n, dtype=bool), None  # every text read
+        out._status = np.asarray(state["status"], np.int8)
+        everyone = np.arange(n)
+        out._norm, out._numbers = StringCodes(n), StringCodes(n)
+        out._norm.set(everyone, state["norm"])
+        out._numbers.set(everyone, state["numbers"])
         out._words = list(state["words"])
         out._vocab = {w: k for k, w in enumerate(out._words)}
         out._df, out._marks = np.asarray(state["df"], np.int64), np.asarray(state["marks"], bool)
-        out._entries = [(np.asarray(state["rows"], np.int64),
-                         np.asarray(state["word_ids"], np.int64))]
-        out._done[:] = True
+        out._entries = [(np.asarray(state["rows"], np.int32),
+                         np.asarray(state["word_ids"], np.int32))]
         return out
 
     def _read(self, positions: np.ndarray) -> None:
         """Normalise, tokenise and count the texts at ``positions`` (all at once)."""
+        assert self._texts is not None  # only let go once every text is read
         texts = [self._texts[p] for p in positions.tolist()]
         norms = normalize_texts(texts)
         lengths = [n.count(" ") + 1 if n else 0 for n in norms]
@@ -183,7 +191,7 @@ class PairTexts:
         key = np.sort(text_of[keep] * len(words) + ids[codes[keep]])  # sort: faster than unique
         key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
         text_k, ids_k = np.divmod(key, max(len(words), 1))
-        self._entries.append((positions[text_k], ids_k))
+        self._entries.append((positions[text_k].astype(np.int32), ids_k.astype(np.int32)))
         self._df = np.concatenate([self._df, np.zeros(len(words) - first_new, np.int64)])
         self._df += np.bincount(ids_k, minlength=len(words))
         numbers: list[list[str]] = [[] for _ in texts]
@@ -194,10 +202,8 @@ class PairTexts:
         blank = np.array([not t.strip() for t in texts], dtype=bool)
         little = np.bincount(text_k, minlength=len(texts)) == 0
         self._status[positions] = np.where(blank, _BLANK, np.where(little, _LITTLE, _OK))
-        self._norm[positions] = norms
-        self._cut[positions] = [t[:MAX_RATIO_CHARS] if len(t) > MAX_RATIO_CHARS else t
-                                for t in norms]
-        self._numbers[positions] = [" ".join(sorted(n)) for n in numbers]
+        self._norm.set(positions, norms)
+        self._numbers.set(positions, [" ".join(sorted(n)) for n in numbers])
         marks = np.zeros((2, len(words)), dtype=bool)
         marks[:, :first_new] = self._marks
         for k in range(first_new, len(words)):
@@ -207,6 +213,8 @@ class PairTexts:
                     marks[1, k] = marks[1, vocab[other]] = True
         self._marks = marks
         self._done[positions] = True
+        if self._done.all():
+            self._texts = None  # everything needed is read: the texts themselves are not
         self._matrix = None
 
     def _csr(self) -> tuple[sp.csr_matrix, pa.Array, np.ndarray, np.ndarray]:
@@ -215,7 +223,7 @@ class PairTexts:
             order = np.argsort(self._df, kind="stable")
             rank = np.empty(len(order), dtype=np.int32)
             rank[order] = np.arange(len(order), dtype=np.int32)
-            none = [(np.zeros(0, np.int64),) * 2]
+            none = [(np.zeros(0, np.int32),) * 2]
             rows = np.concatenate([e[0] for e in self._entries or none])
             cols = rank[np.concatenate([e[1] for e in self._entries or none])]
             m = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)),
@@ -268,8 +276,8 @@ class PairTexts:
 
         status = np.maximum(self._status[i], self._status[j])
         ok = status == _OK
-        dup = ok & (self._norm[i] == self._norm[j])
-        numbers_differ = (self._numbers[i] != self._numbers[j]).astype(bool)
+        dup = ok & self._norm.equal(i, j)
+        numbers_differ = ~self._numbers.equal(i, j)
         jaccard = n_both / np.maximum(n_both + n_a + n_b, 1)
         ratio = np.where(dup, 1.0, np.nan)
         todo = np.flatnonzero(
@@ -277,7 +285,7 @@ class PairTexts:
         )
         if len(todo):
             ratio[todo] = process.cpdist(
-                self._cut[i[todo]].tolist(), self._cut[j[todo]].tolist(), scorer=fuzz.ratio,
+                self._cut(i[todo]), self._cut(j[todo]), scorer=fuzz.ratio,
                 workers=-1 if len(todo) > 20_000 else 1,
             ) / 100.0
 
@@ -308,7 +316,8 @@ class PairTexts:
         label[near] = LABELS.index(POSSIBLE_DUPLICATE)
         reason[near] = [f"near-identical wording (ratio {r:.2f})" for r in ratio[near]]
         rows = ok & ~dup & numbers_differ
-        reason[rows] = _numbers_reasons(self._numbers[i[rows]], self._numbers[j[rows]])
+        reason[rows] = _numbers_reasons(self._numbers.arrow(i[rows]),
+                                        self._numbers.arrow(j[rows]))
         label[dup], reason[dup] = LABELS.index(DUPLICATE), "same text after normalisation"
         reason[status == _LITTLE] = "too little text to compare"
         reason[status == _BLANK] = "no text to compare"
@@ -318,9 +327,17 @@ class PairTexts:
             " | ")
         differs = pc.if_else(pa.array((n_a == 0) & (n_b == 0)), "", differs)
         label = pd.Categorical.from_codes(label, categories=list(LABELS))
-        values = (label, reason, _join(both, arrow_words, MAX_SHARED).to_pandas(),
+        values = (label, pd.Series(reason, dtype=object),  # strings, most of them shared
+                  _join(both, arrow_words, MAX_SHARED).to_pandas(),
                   differs.to_pandas(), ratio, numbers_differ, opposite)
         return pd.DataFrame(dict(zip(COLUMNS, values, strict=True)), columns=COLUMNS)
+
+    def _cut(self, positions: np.ndarray) -> list[str]:
+        """The normalised texts at ``positions``, cut to what the lexical ratio compares."""
+        texts = self._norm.arrow(positions)
+        if len(texts) and pc.max(pc.binary_length(texts)).as_py() > MAX_RATIO_CHARS:
+            texts = pc.utf8_slice_codeunits(texts, 0, MAX_RATIO_CHARS)  # bytes >= chars
+        return texts.to_pylist()
 
     def _check(self, i: object, j: object, cosine: object) -> tuple[np.ndarray, ...]:
         i, j, cos = np.asarray(i), np.asarray(j), np.asarray(cosine, dtype=np.float64)

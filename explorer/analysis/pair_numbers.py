@@ -7,8 +7,6 @@ strings, for one pair or for millions at once.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,8 +15,8 @@ import pyarrow.compute as pc
 __all__ = ["numbers_reason", "numbers_reasons"]
 
 
-def numbers_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """:func:`numbers_reason` of each ``a[k], b[k]``.
+def numbers_reasons(a: np.ndarray | pa.Array, b: np.ndarray | pa.Array) -> np.ndarray:
+    """:func:`numbers_reason` of each ``a[k], b[k]`` (strings: numpy or Arrow arrays).
 
     Where each side has one number at most (no space), joined in Arrow; elsewhere computed
     once per distinct pair.
@@ -30,7 +28,8 @@ def numbers_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ['numbers differ: 2010 | 2017', 'numbers differ: 1 2 | none']
     """
     out = np.empty(len(a), dtype=object)
-    arrow_a, arrow_b = pa.array(a, pa.string()), pa.array(b, pa.string())
+    arrow_a, arrow_b = (x.cast(pa.string()) if isinstance(x, pa.Array)
+                        else pa.array(x, pa.string()) for x in (a, b))
     several = pc.or_(pc.match_substring(arrow_a, " "), pc.match_substring(arrow_b, " "))
     several = np.asarray(several, dtype=bool)
     simple = np.flatnonzero(~several)
@@ -42,7 +41,8 @@ def numbers_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out[simple] = joined.to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(several)
     if len(rest):
-        out[rest] = _distinct_reasons(a[rest], b[rest])
+        out[rest] = _distinct_reasons(
+            *(x.take(pa.array(rest)).to_numpy(zero_copy_only=False) for x in (arrow_a, arrow_b)))
     return out
 
 
@@ -69,7 +69,12 @@ def numbers_reason(a: str, b: str) -> str:
         sa, sb = set(la), set(lb)
         if len(sa) == len(la) and len(sb) == len(lb):  # no number twice: sets will do
             a, b = " ".join(x for x in la if x not in sb), " ".join(x for x in lb if x not in sa)
-        else:
-            ca, cb = Counter(la), Counter(lb)
-            a, b = " ".join((ca - cb).elements()), " ".join((cb - ca).elements())
+        else:  # multisets: each number of a takes one equal number of b, if any is left
+            rest, only_a = list(lb), []
+            for x in la:
+                if x in rest:
+                    rest.remove(x)
+                else:
+                    only_a.append(x)
+            a, b = " ".join(only_a), " ".join(rest)
     return f"numbers differ: {a or 'none'} | {b or 'none'}"

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from ..atomic import atomic_path
 from .lexical import LexicalScorer
 from .pair_labels import PairTexts
+from .string_codes import packed_strings
 
 __all__ = [
     "TEXT_CACHE_FORMAT", "load_lexical", "load_pair_texts", "save_lexical", "save_pair_texts",
@@ -131,8 +132,8 @@ def load_pair_texts(folder: Path | None, digest: str, texts: list[str]) -> PairT
         if len(arrays["status"]) != n:
             return None
         return PairTexts.from_state(texts, {
-            "status": arrays["status"], "norm": _unpack(arrays["norm"], n),
-            "numbers": _unpack(arrays["numbers"], n),
+            "status": arrays["status"], "norm": packed_strings(arrays["norm"], n),
+            "numbers": packed_strings(arrays["numbers"], n),
             "words": _unpack(arrays["words"], n_words).tolist(), "df": arrays["df"],
             "marks": arrays["marks"], "rows": arrays["rows"], "word_ids": arrays["word_ids"],
         })
