@@ -211,6 +211,8 @@ def candidates(
     cosine = pairs["cosine"].to_numpy(dtype=np.float32)
     keep = _listable_pairs(kg, i, j, kinds, kind_pairs, exclude)
     i, j, cosine = i[keep], j[keep], cosine[keep]
+    del pairs, keep
+    release_unused(heap=True)  # what the search freed (0.27 GB at 1M), given back
 
     minilm = None
     if minilm_pairs.takes_part(state.source, len(kg)):
@@ -254,7 +256,7 @@ def candidates(
     frame = pd.DataFrame({c: next(p[c] for p in parts if c in p) for c in CANDIDATE_COLUMNS},
                          copy=False)  # the columns as made: no second copy of the list
     del parts, why
-    release_unused()  # the explanation's Arrow buffers, freed: not kept resident
+    release_unused(heap=True)  # the explanation's buffers, freed: not kept resident
     rule = state.score_rule
     frame.attrs = {
         "min_cosine": threshold, "source": state.source, "per_entity": per_entity,

@@ -138,7 +138,7 @@ class GraphSimilarity:
         _ = self.lexical
         # Both are read: the list of every text (0.35 GB at 1M) is not needed any more.
         self._text_list = None
-        release_unused()
+        release_unused(heap=True)
 
     @property
     def lexical(self) -> LexicalScorer:
