@@ -188,9 +188,9 @@ class SimilarityMethods:
             edge`` (rules in ``docs/similarity.md``); ``shared`` and ``differs`` say why;
             ``relation`` is the one to accept it with. ``attrs["summary"]`` counts pairs by
             label and kind pair; pairs the curator rejected are left out. The entity
-            columns, ``label`` and ``relation`` are categoricals over the values the list
-            uses (each entity's title is stored once, however many pairs it is in; they
-            sort and compare as text).
+            columns, ``label``, ``reason`` and ``relation`` are categoricals over the values
+            the list uses (each entity's title is stored once, however many pairs it is in;
+            they sort and compare as text).
 
         Examples
         --------

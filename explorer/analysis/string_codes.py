@@ -47,7 +47,7 @@ class StringCodes:
     def set(self, positions: np.ndarray, strings: Sequence[str] | pa.Array) -> None:
         """Give the entities at ``positions`` these strings (one each, in order)."""
         array = strings if isinstance(strings, (pa.Array, pa.ChunkedArray)) \
-            else pa.array(list(strings), type=pa.large_string())
+            else _arrow_strings(list(strings))
         array = array.cast(pa.large_string())
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
@@ -80,6 +80,15 @@ class StringCodes:
     def to_list(self) -> list[str]:
         """Every position's string (all must be set), as Python strings."""
         return self.take(np.arange(len(self.codes)))
+
+
+def _arrow_strings(strings: list[str]) -> pa.Array:
+    """Python strings as Arrow; a lone surrogate (not UTF-8) is kept as its backslash escape."""
+    try:
+        return pa.array(strings, type=pa.large_string())
+    except (UnicodeEncodeError, pa.ArrowInvalid):
+        return pa.array([t.encode("utf-8", "backslashreplace").decode("utf-8")
+                         for t in strings], type=pa.large_string())
 
 
 def packed_strings(packed: np.ndarray, n: int, separator: int = 0) -> pa.Array:
