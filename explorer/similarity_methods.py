@@ -187,7 +187,8 @@ class SimilarityMethods:
             ``duplicate``, ``possible contradiction``, ``possible duplicate`` or ``candidate
             edge`` (rules in ``docs/similarity.md``); ``shared`` and ``differs`` say why;
             ``relation`` is the one to accept it with. ``attrs["summary"]`` counts pairs by
-            label and kind pair; pairs the curator rejected are left out. The entity
+            label and kind pair (``{label: {"claim–claim": pairs, ...}}``); pairs the
+            curator rejected are left out. The entity
             columns, ``label``, ``reason`` and ``relation`` are categoricals over the values
             the list uses (each entity's title is stored once, however many pairs it is in;
             they sort and compare as text).

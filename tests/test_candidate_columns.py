@@ -47,3 +47,8 @@ def test_reason_is_a_categorical_of_the_reasons_and_counts_agree() -> None:
     # counted on the categoricals' codes, or on their values: the same summary
     pd.testing.assert_frame_equal(summary(frame), summary(as_text))
     assert summary(frame)["pairs"].sum() == len(frame)
+    counts = frame.attrs["summary"]  # plain values: the list still joins and converts
+    assert sum(n for kinds in counts.values() for n in kinds.values()) == len(frame)
+    both = pd.concat([frame, frame], ignore_index=True)
+    assert len(both) == 2 * len(frame)
+    assert frame.astype(str)["label"].tolist() == frame["label"].astype(str).tolist()

@@ -32,7 +32,7 @@ from .graph_similarity import GraphSimilarity
 from .pair_labels import DUPLICATE, LABELS, SUGGESTED_RELATION
 
 __all__ = ["CANDIDATE_COLUMNS", "DEFAULT_PER_ENTITY", "bound_per_entity", "candidates",
-           "explain_pairs", "summary"]
+           "explain_pairs", "summary", "summary_counts"]
 
 #: Pairs per entity in the default list: short enough to work through.
 DEFAULT_PER_ENTITY = 10
@@ -180,6 +180,25 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
                               ignore_index=True)
 
 
+def summary_counts(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """:func:`summary` as plain values: label -> kind pair -> pairs, most pairs first.
+
+    What ``attrs["summary"]`` holds: a frame there would break ``pd.concat`` and
+    ``astype`` of the list (pandas compares the attrs of what it joins).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"kind_a": ["paper", "claim", "claim"], "kind_b": ["claim"] * 3,
+    ...                   "label": ["candidate edge"] * 3})
+    >>> summary_counts(f)
+    {'candidate edge': {'claim–claim': 2, 'claim–paper': 1}}
+    """
+    out: dict[str, dict[str, int]] = {}
+    for label, kinds, pairs in summary(frame).itertuples(index=False):
+        out.setdefault(str(label), {})[str(kinds)] = int(pairs)
+    return out
+
+
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of a column; a categorical's own codes (no array of its values)."""
     if isinstance(column.dtype, pd.CategoricalDtype) and not column.isna().any():
@@ -260,7 +279,7 @@ def candidates(
     rule = state.score_rule
     frame.attrs = {
         "min_cosine": threshold, "source": state.source, "per_entity": per_entity,
-        "n_unbounded": n_unbounded, "summary": summary(frame),
+        "n_unbounded": n_unbounded, "summary": summary_counts(frame),
         "score": rule if minilm is None else rule.replace("× cosine", "× MiniLM cosine"),
         "minilm_min_cosine": None if minilm is None else minilm.threshold,
         "n_minilm_only": int(only_minilm.sum()),
