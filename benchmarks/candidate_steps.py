@@ -5,9 +5,10 @@
 
 Loads the graph (``explorer.load``), then calls ``kg.candidates(per_entity=None)`` once and
 prints the seconds spent in each step (a step's time includes the steps inside it; a step
-run on a second thread, such as the TF-IDF scores, overlaps the others) and the highest
-resident memory seen while it ran (sampled every 50 ms), the total and the peak. Run it on a graph whose vectors and text features are cached
-(``benchmarks/scale.py`` leaves them in its ``--out-dir``/cache).
+run on a second thread, such as the TF-IDF scores, overlaps the others), the highest
+resident memory seen while it ran (sampled every 50 ms) and what is resident when it
+returns, then the total and the peak. Run it on a graph whose vectors and text features
+are cached (``benchmarks/scale.py`` leaves them in its ``--out-dir``/cache).
 """
 
 from __future__ import annotations
