@@ -224,7 +224,7 @@ def candidates(
         per_entity = check_int(per_entity, "per_entity", 1)
     kinds = as_list(kinds)  # type: ignore[arg-type]  # read more than once below
     kind_pairs = None if kind_pairs is None else list(kind_pairs)
-    pairs = state.index.pairs(threshold, method=method, progress=progress)
+    pairs = state.pairs(threshold, method=method, progress=progress)
     i = pairs["i"].to_numpy(dtype=np.int64)
     j = pairs["j"].to_numpy(dtype=np.int64)
     cosine = pairs["cosine"].to_numpy(dtype=np.float32)

@@ -170,6 +170,19 @@ class GraphSimilarity:
 
         return combined_score(np.asarray(cosine, dtype=np.float32), lexical)
 
+    def pairs(
+        self, min_cosine: float, *, method: str | None = None, progress: bool | None = None
+    ) -> pd.DataFrame:
+        """Every pair with cosine >= ``min_cosine`` (:meth:`SimilarityIndex.pairs`), cached.
+
+        A second search over the same vectors with the same engine reads the pairs from
+        the vector cache folder (:mod:`explorer.analysis.pair_cache`) instead of searching.
+        """
+        from .pair_cache import cached_pairs
+
+        return cached_pairs(self.index, self.cache_dir, min_cosine, method=method,
+                            progress=progress)
+
     @property
     def vectors(self) -> np.ndarray:
         """Every entity's unit vector, in entity order (zero rows for those set aside)."""

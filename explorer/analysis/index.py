@@ -110,7 +110,7 @@ class SimilarityIndex:
         SimilarityIndex
             ``self``. The faiss index, when a method needs it, is trained on first use.
         """
-        method = as_method(self.method)
+        as_method(self.method)  # the choice is checked now; faiss trains on first use
         check_int(self.exact_max, "exact_max", 0)
         check_int(self.block_size, "block_size", 1)
         for name in ("nlist", "nprobe"):  # None: the engine's own default
@@ -129,7 +129,6 @@ class SimilarityIndex:
         self._position = position
         self._faiss_index: Any = None
         self._nn_model: Any = None
-        self._resolve(method)  # checks the choice now; faiss trains on first use
         return self
 
     # ------------------------------------------------------------ properties
@@ -174,7 +173,9 @@ class SimilarityIndex:
         return f"SimilarityIndex({n:,} vectors{zero}, {self.dim_}-d, method={method!r})"
 
     # -------------------------------------------------------------- helpers
-    def _resolve(self, method: Method) -> Method:
+    def resolved_method(self, method: str | Method | None = None) -> Method:
+        """The engine ``method`` (``None``: the index's own) runs on these vectors."""
+        method = as_method(self.method if method is None else method)
         if method is not Method.AUTO:
             return method
         return Method.EXACT if len(self._valid) <= self.exact_max else Method.CLUSTERED
@@ -361,7 +362,7 @@ class SimilarityIndex:
         """
         self._check_fitted()
         t = check_min_cosine(min_cosine)
-        resolved = self._resolve(as_method(self.method if method is None else method))
+        resolved = self.resolved_method(method)
         if len(self._valid) < 2:
             return pairs_frame(*(np.array([], dt) for dt in (np.int64, np.int64, np.float32)))
         vi, vj, cos = run_pairs(resolved, self._xv, t, **self._engine_args(progress))
@@ -388,7 +389,7 @@ class SimilarityIndex:
             when no other entity has a vector.
         """
         self._check_fitted()
-        resolved = self._resolve(as_method(self.method if method is None else method))
+        resolved = self.resolved_method(method)
         result = np.full(self.n_samples_fit_, np.nan, dtype=np.float32)
         m = len(self._valid)
         if m < 2:

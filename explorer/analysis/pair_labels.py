@@ -368,7 +368,8 @@ def _opposition(
     ``few``: all the differing words when there are at most ``_FEW`` (else None).
     """
     b_set = set(b_marks)
-    pairs = [(w, v) for w in a_marks for v in sorted(counterparts(w) & b_set)]
+    # Sorted: the same reason whichever texts were read before (a_marks follow rarity).
+    pairs = sorted((w, v) for w in a_marks for v in counterparts(w) & b_set)
     neg_a = [w for w in a_marks if w in NEGATIONS]
     neg_b = [w for w in b_marks if w in NEGATIONS]
     if pairs:
