@@ -154,3 +154,17 @@ def test_a_changed_text_searches_again(tmp_path, monkeypatch):
     explorer.load(data).set_embedder(cache=tmp_path / "cache").candidates()
     assert calls == [1]
     assert len(list((tmp_path / "cache").glob("pairs-*.npz"))) == 2
+
+
+def test_a_folder_keeps_the_most_recently_used_pairs_files(tmp_path):
+    indexes = [SimilarityIndex(method="exact").fit(_vectors(seed=k)) for k in range(6)]
+    cached_pairs(indexes[0], tmp_path, 0.5)
+    for index in indexes[1:4]:
+        cached_pairs(index, tmp_path, 0.5)
+    cached_pairs(indexes[0], tmp_path, 0.5)  # read: now the most recently used
+    for index in indexes[4:]:
+        cached_pairs(index, tmp_path, 0.5)
+    kept = {p.name for p in tmp_path.glob("pairs-*.npz")}
+    assert len(kept) == pair_cache.KEEP_FILES
+    assert pairs_file(indexes[0], tmp_path).name in kept
+    assert pairs_file(indexes[1], tmp_path).name not in kept

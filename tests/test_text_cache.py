@@ -120,3 +120,18 @@ def test_explaining_in_chunks_gives_the_one_pass_frame(monkeypatch):
     whole_scores = scorer.score(PAIRS[0], PAIRS[1])
     monkeypatch.setattr(lexical, "_SCORE_CHUNK", 3)
     np.testing.assert_array_equal(scorer.score(PAIRS[0], PAIRS[1]), whole_scores)
+
+
+def test_older_texts_files_are_removed_when_new_ones_are_written(tmp_path):
+    from explorer.analysis import text_cache
+
+    versions = [TEXTS[:-1] + [f"Coffee intake, version {k}"] for k in range(4)]
+    for texts in versions:
+        digest = texts_digest(texts)
+        save_pair_texts(tmp_path, digest, PairTexts.from_texts(texts).read_all())
+        save_lexical(tmp_path, digest, LexicalScorer.fit(texts))
+    for kind in ("pairtexts", "tfidf"):
+        kept = sorted(p.name for p in tmp_path.glob(f"{kind}-*.npz"))
+        want = sorted(f"{kind}-{texts_digest(t)}.npz" for t in versions[-text_cache.KEEP_FILES:])
+        assert kept == want
+    assert load_lexical(tmp_path, texts_digest(versions[-1])) is not None

@@ -12,7 +12,7 @@ the threshold. A lower threshold searches again and replaces the file.
 An unreadable, foreign or damaged file is ignored and replaced (``np.load`` with
 ``allow_pickle=False``: arrays only); writes are atomic (:func:`explorer.atomic.atomic_path`);
 a read-only folder only costs the saving. Lists above :data:`MAX_CACHED_PAIRS` pairs are
-not written.
+not written, and a folder keeps the :data:`KEEP_FILES` most recently used files.
 
 Examples
 --------
@@ -39,12 +39,15 @@ import pandas as pd
 
 from ..atomic import atomic_path
 from .index import SimilarityIndex
+from .vector_cache import keep_newest, touch
 
-__all__ = ["MAX_CACHED_PAIRS", "PAIR_CACHE_FORMAT", "cached_pairs", "pairs_file"]
+__all__ = ["KEEP_FILES", "MAX_CACHED_PAIRS", "PAIR_CACHE_FORMAT", "cached_pairs", "pairs_file"]
 
 PAIR_CACHE_FORMAT = 1
 #: Longer lists are not written (12 bytes a pair: 240 MB); they are searched each time.
 MAX_CACHED_PAIRS = 20_000_000
+#: Pairs files kept in a folder: the most recently used (other vectors', settings' removed).
+KEEP_FILES = 4
 
 
 def pairs_file(index: SimilarityIndex, folder: Path, method: str | None = None) -> Path:
@@ -114,6 +117,7 @@ def _read(path: Path, min_cosine: float, n: int) -> pd.DataFrame | None:
     if not ok:
         return None
     # Stored best first: those at or above the threshold are a prefix.
+    touch(path)
     keep = int(np.searchsorted(-cosine, -np.float32(min_cosine), side="right"))
     return pd.DataFrame({"i": i[:keep].astype(np.int64), "j": j[:keep].astype(np.int64),
                          "cosine": cosine[:keep]})
@@ -131,4 +135,5 @@ def _write(path: Path, min_cosine: float, n: int, pairs: pd.DataFrame) -> None:
                          j=pairs["j"].to_numpy().astype(small),
                          cosine=pairs["cosine"].to_numpy(dtype=np.float32))
     except OSError:  # a read-only cache: the pairs are searched again next time
-        pass
+        return
+    keep_newest(path.parent, "pairs-*.npz", KEEP_FILES)

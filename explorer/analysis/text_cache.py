@@ -8,7 +8,8 @@ texts alone, and building them costs about as much as the pair search itself (10
 named by a BLAKE2b digest of every text in order and :data:`TEXT_CACHE_FORMAT`. A changed
 text changes the digest and the file is rebuilt; an unreadable, foreign or damaged file is
 ignored and rebuilt (``np.load(allow_pickle=False)``: arrays only, never code). Writes are
-atomic (:func:`explorer.atomic.atomic_path`).
+atomic (:func:`explorer.atomic.atomic_path`). The two most recently used files of each kind
+are kept (:data:`KEEP_FILES`): older texts' files are removed when a new one is written.
 
 Examples
 --------
@@ -37,6 +38,7 @@ from ..atomic import atomic_path
 from .lexical import LexicalScorer
 from .pair_labels import PairTexts
 from .string_codes import packed_strings
+from .vector_cache import keep_newest, touch
 
 __all__ = [
     "TEXT_CACHE_FORMAT", "load_lexical", "load_pair_texts", "save_lexical", "save_pair_texts",
@@ -44,6 +46,7 @@ __all__ = [
 ]
 
 TEXT_CACHE_FORMAT = 1
+KEEP_FILES = 2  #: files of each kind kept in a folder (the newest; older texts' are removed)
 _SEP = "\x00"
 
 
@@ -88,6 +91,7 @@ def _read(path: Path) -> dict[str, np.ndarray] | None:
         return None
     if int(arrays.get("format", np.array(-1))) != TEXT_CACHE_FORMAT:
         return None
+    touch(path)
     return arrays
 
 
@@ -97,7 +101,9 @@ def _write(path: Path, **arrays: np.ndarray) -> None:
             with open(tmp, "wb") as fh:
                 np.savez(fh, format=np.array(TEXT_CACHE_FORMAT), **arrays)
     except OSError:  # a read-only cache: the features are rebuilt next time
-        pass
+        return
+    # The files of texts as they were before the last edits: the newest few are kept.
+    keep_newest(path.parent, path.name.split("-")[0] + "-*.npz", KEEP_FILES)
 
 
 def load_lexical(folder: Path | None, digest: str) -> LexicalScorer | None:

@@ -19,7 +19,8 @@ import numpy as np
 from ..atomic import atomic_path
 from .vectors import all_finite
 
-__all__ = ["VectorCache", "cache_path", "read_cache", "text_key", "write_cache"]
+__all__ = ["VectorCache", "cache_path", "keep_newest", "read_cache", "text_key", "touch",
+           "write_cache"]
 
 CACHE_FORMAT = 1
 KEY_BYTES = 16
@@ -105,3 +106,38 @@ def write_cache(path: Path, name: str, cache: VectorCache) -> None:
         with contextlib.suppress(OSError):
             if time.time() - stale.stat().st_mtime > STALE_TMP_SECONDS:
                 stale.unlink()
+
+
+def keep_newest(folder: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used files of ``folder`` matching ``pattern``.
+
+    The files named by a digest (the text features, the pairs) are replaced, not
+    overwritten, when the texts change; without this the folder would grow by one set of
+    files per edit of the data. A file read from is :func:`touch`-ed, so it counts as used.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for k in range(4):
+    ...     _ = (folder / f"pairs-{k}.npz").write_bytes(b"")
+    ...     os.utime(folder / f"pairs-{k}.npz", (k, k))
+    >>> keep_newest(folder, "pairs-*.npz", 2)
+    >>> sorted(p.name for p in folder.iterdir())
+    ['pairs-2.npz', 'pairs-3.npz']
+    """
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return float("inf")  # gone or unreadable: left alone
+
+    for old in sorted(folder.glob(pattern), key=used, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def touch(path: Path) -> None:
+    """Mark a cache file as just used (its modification time), if it can be."""
+    with contextlib.suppress(OSError):
+        path.touch(exist_ok=True)
