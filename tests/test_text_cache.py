@@ -39,7 +39,7 @@ def test_cached_pair_texts_explain_exactly_as_fresh(tmp_path):
     fresh = PairTexts.from_texts(TEXTS).read_all()
     digest = texts_digest(TEXTS)
     save_pair_texts(tmp_path, digest, fresh)
-    cached = load_pair_texts(tmp_path, digest, list(TEXTS))
+    cached = load_pair_texts(tmp_path, digest, len(TEXTS))
     assert cached is not None
     pd.testing.assert_frame_equal(cached.explain(*PAIRS), fresh.explain(*PAIRS))
     labels = cached.explain(*PAIRS)["label"].astype(str).tolist()
@@ -69,11 +69,11 @@ def test_damaged_or_foreign_files_are_ignored(tmp_path):
     for path in tmp_path.glob("*.npz"):
         path.write_bytes(path.read_bytes()[: 200])  # torn
     assert load_lexical(tmp_path, digest) is None
-    assert load_pair_texts(tmp_path, digest, list(TEXTS)) is None
+    assert load_pair_texts(tmp_path, digest, len(TEXTS)) is None
     np.savez(tmp_path / f"pairtexts-{digest}.npz", format=np.array(99), status=np.zeros(1))
-    assert load_pair_texts(tmp_path, digest, list(TEXTS)) is None  # a newer format
+    assert load_pair_texts(tmp_path, digest, len(TEXTS)) is None  # a newer format
     save_pair_texts(tmp_path, digest, PairTexts.from_texts(TEXTS).read_all())
-    assert load_pair_texts(tmp_path, digest, list(TEXTS)[:3]) is None  # other texts
+    assert load_pair_texts(tmp_path, digest, 3) is None  # other texts
 
 
 def test_candidates_write_the_cache_and_a_fresh_load_reads_it(tmp_path, monkeypatch):
@@ -103,7 +103,7 @@ def test_an_unwritable_cache_still_gives_the_candidates(tmp_path, monkeypatch):
 def test_tiny_inputs(tmp_path, texts):
     digest = texts_digest(texts)
     save_pair_texts(tmp_path, digest, PairTexts.from_texts(texts).read_all())
-    cached = load_pair_texts(tmp_path, digest, list(texts))
+    cached = load_pair_texts(tmp_path, digest, len(texts))
     assert cached is not None and len(cached) == len(texts)
 
 
@@ -135,3 +135,32 @@ def test_older_texts_files_are_removed_when_new_ones_are_written(tmp_path):
         want = sorted(f"{kind}-{texts_digest(t)}.npz" for t in versions[-text_cache.KEEP_FILES:])
         assert kept == want
     assert load_lexical(tmp_path, texts_digest(versions[-1])) is not None
+
+
+def test_a_fresh_load_finds_the_features_without_listing_the_texts(tmp_path, monkeypatch):
+    from explorer.analysis import lexical
+
+    data = tmp_path / "scifact"
+    shutil.copytree("data/scifact", data)
+    monkeypatch.setenv("EXPLORER_MINILM_RESCORE", "0")
+    first = explorer.load(data).set_embedder(cache=tmp_path / "cache").candidates()
+    digest = explorer.load(data).set_embedder(cache=tmp_path / "cache").similarity._digest
+    assert digest is not None  # from the embedding's keys: the texts are not hashed again
+
+    def no_list(*args, **kwargs):
+        raise AssertionError("every text was listed although the features are cached")
+
+    monkeypatch.setattr(lexical, "as_texts", no_list)
+    again = explorer.load(data).set_embedder(cache=tmp_path / "cache")
+    pd.testing.assert_frame_equal(again.candidates(), first)
+    monkeypatch.undo()
+
+    entities = pd.read_parquet(data / "entities.parquet")
+    entities.loc[0, "title"] = "A claim about telomerase nobody wrote before."
+    entities.to_parquet(data / "entities.parquet", index=False)
+    changed = explorer.load(data).set_embedder(cache=tmp_path / "cache")
+    assert changed.similarity._digest != digest
+    changed.similarity.prepare_all()
+    assert len(list((tmp_path / "cache").glob("pairtexts-*.npz"))) == 2
+    texts = changed.similarity.pair_texts
+    assert "telomerase" in texts.explain([0], [1], [0.5])["differs"].iloc[0]

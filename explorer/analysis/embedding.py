@@ -33,7 +33,15 @@ from ..errors import EmbeddingError, ParameterError
 from ..progress import progress_bar
 from .embedders.protocol import Embedder
 from .embedders.registry import get_embedder
-from .vector_cache import KEY_BYTES, VectorCache, cache_path, read_cache, text_key, write_cache
+from .vector_cache import (
+    KEY_BYTES,
+    VectorCache,
+    cache_path,
+    keys_digest,
+    read_cache,
+    text_key,
+    write_cache,
+)
 from .vectors import GATHER_BLOCK, l2_normalize
 
 __all__ = ["EmbeddingResult", "embed"]
@@ -56,6 +64,10 @@ class EmbeddingResult:
         Distinct texts that were encoded in this call.
     embedder
         The embedder's name.
+    text_digest
+        A digest of every text in order (:func:`~explorer.analysis.vector_cache.keys_digest`
+        of their cache keys; blank texts count alike), naming the files of what the labels
+        read from the texts, so that those are found without reading the texts again.
     """
 
     vectors: np.ndarray
@@ -63,6 +75,7 @@ class EmbeddingResult:
     n_cached: int
     n_embedded: int
     embedder: str
+    text_digest: str | None = None
 
     @property
     def n_missing(self) -> int:
@@ -302,4 +315,5 @@ def embed(
                 np.take(cache.vectors, rows[block], axis=0, out=vectors[block])
             else:
                 vectors[targets[block]] = cache.vectors[rows[block]]
-    return EmbeddingResult(vectors, missing, n_cached, n_embedded, str(name or "custom"))
+    return EmbeddingResult(vectors, missing, n_cached, n_embedded, str(name or "custom"),
+                           keys_digest(keys))

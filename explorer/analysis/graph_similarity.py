@@ -98,15 +98,21 @@ class GraphSimilarity:
     _text_list: Any = field(default=None, repr=False)
     _digest: str | None = field(default=None, repr=False)
 
-    def _texts_and_digest(self) -> tuple[list[str], str]:
+    def _all_texts(self) -> list[str]:
+        """Every text as a list (0.35 GB at 1M): made only to build what is not cached."""
         from .lexical import as_texts
-        from .text_cache import texts_digest
 
         if self._text_list is None:
             self._text_list = as_texts(list(self.texts))
-            if self._digest is None:
-                self._digest = texts_digest(self._text_list)
-        return self._text_list, str(self._digest)
+        return self._text_list
+
+    def _texts_digest(self) -> str:
+        """The digest naming the text-feature files: the embedding's, else of the texts."""
+        from .text_cache import texts_digest
+
+        if self._digest is None:
+            self._digest = texts_digest(self._all_texts())
+        return self._digest
 
     @property
     def pair_texts(self) -> PairTexts:
@@ -120,8 +126,8 @@ class GraphSimilarity:
 
         if self._pair_texts is None:
             if self.cache_dir is not None:
-                texts, digest = self._texts_and_digest()
-                self._pair_texts = load_pair_texts(self.cache_dir, digest, texts)
+                self._pair_texts = load_pair_texts(self.cache_dir, self._texts_digest(),
+                                                   len(self.texts))
             if self._pair_texts is None:
                 self._pair_texts = PairTexts.from_texts(self.texts)
         return self._pair_texts
@@ -134,9 +140,9 @@ class GraphSimilarity:
         if not texts.all_read:
             texts.read_all()
             if self.cache_dir is not None:
-                save_pair_texts(self.cache_dir, self._texts_and_digest()[1], texts)
+                save_pair_texts(self.cache_dir, self._texts_digest(), texts)
         _ = self.lexical
-        # Both are read: the list of every text (0.35 GB at 1M) is not needed any more.
+        # Both are read: the list of every text (0.35 GB at 1M), if made, is not needed.
         self._text_list = None
         release_unused(heap=True)
 
@@ -150,10 +156,10 @@ class GraphSimilarity:
             if self.cache_dir is None:
                 self._lexical = LexicalScorer.fit(self.texts)
             else:
-                texts, digest = self._texts_and_digest()
+                digest = self._texts_digest()
                 self._lexical = load_lexical(self.cache_dir, digest)
                 if self._lexical is None:
-                    self._lexical = LexicalScorer.fit(texts)
+                    self._lexical = LexicalScorer.fit(self._all_texts())
                     save_lexical(self.cache_dir, digest, self._lexical)
         return self._lexical
 
@@ -221,6 +227,7 @@ class GraphSimilarity:
         ids = kg.ids
         cache_dir = _usable(cache_dir)
         own = None if embedder is not None else read_own_vectors(kg, embeddings_file)
+        digest = None  # of the texts: from the embedding's keys, else made when needed
         if own is not None:
             vectors, missing = own
             source, threshold, reason = "own vectors", DEFAULT_MIN_COSINE, NO_VECTOR
@@ -230,7 +237,7 @@ class GraphSimilarity:
                 entity_texts(kg.entities, fields=fields), model, cache_dir=cache_dir,
                 progress=progress,
             )
-            vectors, missing = result.vectors, result.missing
+            vectors, missing, digest = result.vectors, result.missing, result.text_digest
             source, threshold, reason = model.name, float(model.default_min_cosine), NO_TEXT
         set_aside = pd.DataFrame({"id": ids[missing].to_numpy(), "reason": reason})
         # The index normalizes these vectors in place and keeps them: one copy in memory.
@@ -238,6 +245,7 @@ class GraphSimilarity:
         return cls(
             source=source, default_min_cosine=threshold, index=index, set_aside=set_aside,
             texts=entity_texts(kg.entities, fields=fields), cache_dir=cache_dir,
+            _digest=digest,
         )
 
     def threshold(self, min_cosine: float | None) -> float:

@@ -154,14 +154,13 @@ class PairTexts:
         }
 
     @classmethod
-    def from_state(cls, texts: Sequence[str], state: dict) -> PairTexts:
-        """The :class:`PairTexts` that :meth:`state` described, every text read.
+    def from_state(cls, n: int, state: dict) -> PairTexts:
+        """The :class:`PairTexts` of ``n`` texts that :meth:`state` described, every one read.
 
         ``state["norm"]`` and ``state["numbers"]``: one string per text, as a list or an
         Arrow array (:func:`~explorer.analysis.string_codes.packed_strings`).
         """
         out = cls([])
-        n = len(texts)
         out._done, out._texts = np.ones(n, dtype=bool), None  # every text read
         out._status = np.asarray(state["status"], np.int8)
         everyone = np.arange(n)

@@ -11,6 +11,7 @@ import hashlib
 import re
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,17 +20,37 @@ import numpy as np
 from ..atomic import atomic_path
 from .vectors import all_finite
 
-__all__ = ["VectorCache", "cache_path", "keep_newest", "read_cache", "text_key", "touch",
-           "write_cache"]
+__all__ = ["VectorCache", "cache_path", "keep_newest", "keys_digest", "read_cache", "text_key",
+           "touch", "write_cache"]
 
 CACHE_FORMAT = 1
 KEY_BYTES = 16
 STALE_TMP_SECONDS = 3600
+#: Part of :func:`keys_digest`: a new number renames (so rebuilds) the files named by it.
+KEYS_DIGEST_FORMAT = 1
 
 
 def text_key(text: str) -> bytes:
     """The cache key of a text: its 16-byte BLAKE2b hash."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=KEY_BYTES).digest()
+
+
+def keys_digest(keys: Sequence[bytes | None]) -> str:
+    """A short hex digest of texts in order, from their :func:`text_key` (``None``: blank).
+
+    Computed from the keys the embedding step makes anyway: no second pass over the texts.
+
+    Examples
+    --------
+    >>> a, b = text_key("tau spreads"), text_key("tau is cleared")
+    >>> keys_digest([a, b]) != keys_digest([b, a]), keys_digest([a, None]) == keys_digest([a, None])
+    (True, True)
+    """
+    blank = bytes(KEY_BYTES)
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"text-keys-{KEYS_DIGEST_FORMAT}-{len(keys)}".encode())
+    h.update(b"".join(blank if k is None else k for k in keys))
+    return h.hexdigest()
 
 
 def cache_path(cache_dir: Path, name: str) -> Path:
