@@ -126,3 +126,28 @@ def test_a_search_before_the_index_is_built_is_a_quick_scan_then_typo_tolerant(m
     assert index.ready
     typo = kg.find("logit weight analisys")  # needs the word index: a typo
     assert typo.iloc[0]["title"] == "Logit Weight Analysis" and typo.iloc[0]["match"] != "quick"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=1, max_size=40),
+       st.data())
+def test_a_text_column_reads_the_rows_asked_for_as_the_whole_column_would(values, data):
+    from explorer.core.text_column import TextColumn
+
+    for dtype in ("str", object):
+        series = pd.Series(values, dtype=dtype)
+        positions = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=30)),
+                             dtype=np.int64)
+        got = TextColumn(series).take(positions)
+        want = series.to_numpy(dtype=object)[positions]
+        assert got.dtype == object and len(got) == len(positions)
+        assert [None if pd.isna(v) else v for v in got] == \
+            [None if pd.isna(v) else v for v in want]
+
+
+def test_a_text_column_keeps_the_values_of_the_frame_it_was_made_from(tiny_kg):
+    column = tiny_kg.text_column("entities", "title")
+    before = column.take(np.arange(len(column)))
+    tiny_kg.entities = tiny_kg.entities.assign(title="renamed")
+    assert column.take(np.arange(len(column))).tolist() == before.tolist() != ["renamed"]
+    assert set(tiny_kg.text_column("entities", "title").take([0, 1])) == {"renamed"}

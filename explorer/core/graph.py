@@ -21,6 +21,7 @@ from ..sorted_keys import unique_sorted
 from ..suggest import closest
 from .adjacency import Adjacency
 from .search import TitleIndex
+from .text_column import TextColumn
 
 __all__ = ["GraphCore", "NEIGHBORHOOD_COLUMNS", "as_list"]
 
@@ -238,16 +239,17 @@ class GraphCore:
         )
 
     def column_array(self, table: str, name: str) -> np.ndarray:
-        """A column as a numpy array, converted once (the hot paths index these)."""
+        """A categorical column's codes as a numpy array, converted once (hot paths index it)."""
         key = (table, name)
         if key not in self._arrays:
             frame = self.entities if table == "entities" else self.edges
-            column = frame[name]
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                self._arrays[key] = column.cat.codes.to_numpy()
-            else:
-                self._arrays[key] = column.to_numpy(dtype=object)
+            self._arrays[key] = frame[name].cat.codes.to_numpy()
         return self._arrays[key]
+
+    def text_column(self, table: str, name: str) -> TextColumn:
+        """A text column, read by position (only the rows asked for become strings)."""
+        frame = self.entities if table == "entities" else self.edges
+        return TextColumn(frame[name])
 
     def entity_table(self, positions: np.ndarray) -> pd.DataFrame:
         """``id, kind, title, summary`` of the entities at ``positions`` (in that order).
@@ -258,10 +260,10 @@ class GraphCore:
         kind_names = np.asarray(self.entities["kind"].cat.categories, dtype=object)
         return pd.DataFrame(
             {
-                "id": self.column_array("entities", "id")[positions],
+                "id": self.text_column("entities", "id").take(positions),
                 "kind": kind_names[self.kind_codes()[positions]],
-                "title": self.column_array("entities", "title")[positions],
-                "summary": self.column_array("entities", "summary")[positions],
+                "title": self.text_column("entities", "title").take(positions),
+                "summary": self.text_column("entities", "summary").take(positions),
             }
         )
 

@@ -49,7 +49,7 @@ class FocusEdges:
             neighbor=neighbor,
             relation_codes=graph.relation_codes()[edge_ids],
             relation_names=np.asarray(graph.edges["relation"].cat.categories, dtype=object),
-            notes=graph.column_array("edges", "note")[edge_ids],
+            notes=graph.text_column("edges", "note").take(edge_ids),
             outgoing=graph.source_codes[edge_ids] == position,
             incoming=graph.target_codes[edge_ids] == position,
         )

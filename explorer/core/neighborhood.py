@@ -18,6 +18,7 @@ import pandas as pd
 from .graph import NEIGHBORHOOD_COLUMNS, GraphCore
 from .neighbor_details import FocusEdges
 from .ranking import RankKeys, rank_order
+from .text_column import TextColumn
 
 __all__ = ["NeighborRanking", "neighborhood", "rank_order", "top_per_kind"]
 
@@ -45,7 +46,7 @@ class NeighborRanking:
     keys
         The ranking's keys (:class:`~explorer.core.ranking.RankKeys`).
     ids, entity_ids, titles, summaries
-        The graph's id index and its entity columns (object arrays).
+        The graph's id index and its entity text columns (read by position).
 
     Examples
     --------
@@ -61,8 +62,8 @@ class NeighborRanking:
     def __init__(self, focus: str, *, filtered: bool, neighbors: np.ndarray,
                  counts: np.ndarray, degree: np.ndarray, kind_codes: np.ndarray,
                  kind_names: np.ndarray, edges: FocusEdges, keys: RankKeys,
-                 ids: pd.Index, entity_ids: np.ndarray, titles: np.ndarray,
-                 summaries: np.ndarray) -> None:
+                 ids: pd.Index, entity_ids: TextColumn, titles: TextColumn,
+                 summaries: TextColumn) -> None:
         self.focus, self.filtered = focus, filtered
         self.neighbors, self.counts, self.degree = neighbors, counts, degree
         self.kind_codes, self.kind_names = kind_codes, kind_names
@@ -95,9 +96,9 @@ class NeighborRanking:
             kind_names=np.asarray(graph.entities["kind"].cat.categories, dtype=object),
             edges=FocusEdges.of(graph, position, edge_ids, inverse.reshape(-1)),
             keys=RankKeys.of(graph), ids=graph.ids,
-            entity_ids=graph.column_array("entities", "id"),
-            titles=graph.column_array("entities", "title"),
-            summaries=graph.column_array("entities", "summary"),
+            entity_ids=graph.text_column("entities", "id"),
+            titles=graph.text_column("entities", "title"),
+            summaries=graph.text_column("entities", "summary"),
         )
 
     def __len__(self) -> int:
@@ -168,10 +169,10 @@ class NeighborRanking:
         positions = self.neighbors[selected]
         return pd.DataFrame(
             {
-                "id": self.entity_ids[positions],
+                "id": self.entity_ids.take(positions),
                 "kind": self.kind_names[self.kind_codes[selected]],
-                "title": self.titles[positions],
-                "summary": self.summaries[positions],
+                "title": self.titles.take(positions),
+                "summary": self.summaries.take(positions),
                 "relations": relations_of,
                 "notes": notes_of,
                 "directions": directions_of,

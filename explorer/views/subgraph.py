@@ -96,7 +96,7 @@ def neighborhood_subgraph(
             "source": kg.ids[kg.source_codes[edge_rows]],
             "target": kg.ids[kg.target_codes[edge_rows]],
             "relation": relation_names[kg.relation_codes()[edge_rows]],
-            "note": kg.column_array("edges", "note")[edge_rows],
+            "note": kg.text_column("edges", "note").take(edge_rows),
             "directed": True,
             "cosine": np.nan,
         },
