@@ -3,6 +3,7 @@
     python benchmarks/scale.py                       # 10k and 100k
     python benchmarks/scale.py --sizes 10000 100000 1000000
     python benchmarks/scale.py --quick               # 2k, a smoke run (seconds)
+    python benchmarks/scale.py --sizes 1000000 --explorer-only 3   # the Explorer row alone
 
 Every measurement runs in a fresh Python process (so peak memory is that step's own) on a
 synthetic graph from ``explorer.testing.synth.write_synthetic(n, seed=0)``; vectors are cached
@@ -249,6 +250,22 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def _explorer_medians(n: int, data: Path, out_dir: Path, env: dict, runs: int) -> None:
+    """The Explorer row alone: the median of ``runs`` fresh processes, no vectors cached."""
+    cold = out_dir / "cold-cache"
+    got = [run_step("explorer", data, env=dict(env, XDG_CACHE_HOME=str(cold)))
+           for _ in range(runs)]
+    got = [g for g in got if g]
+    if not got:
+        return
+    mid = {k: sorted(g[k] for g in got)[len(got) // 2]
+           for k in ("open", "focus_median", "first_search")}
+    print(f"{n:,} entities, Explorer without vectors, median of {len(got)} processes: open "
+          f"{mid['open'] * 1000:.0f} ms, focus median {mid['focus_median'] * 1000:.0f} ms, "
+          f"first search {mid['first_search'] * 1000:.0f} ms; embedded at open: "
+          f"{any(g['embedded'] for g in got)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
@@ -259,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exact-max", type=int, default=300_000,
                         help="largest size at which the exact list and the bare matmul run "
                         "(above: recall on a sample of 2,000 entities)")
+    parser.add_argument("--explorer-only", type=int, default=0, metavar="RUNS",
+                        help="only the Explorer row, RUNS fresh processes per size (medians)")
     args = parser.parse_args(argv)
     sizes = [2_000] if args.quick else args.sizes
     out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="explorer-scale-"))
@@ -277,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             write_synthetic(n, data, seed=0)
             print(f"[scale] generated {n:,} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        if args.explorer_only:
+            _explorer_medians(n, data, out_dir, env, args.explorer_only)
+            continue
         emb = run_step("embed", data, env=env)
         if emb:
             ok = n < 1_000_000 or emb["seconds"] < 150
@@ -379,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                          verdict(explorer_["focus_median"] < 0.1
                                  and explorer_["first_search"] < 1.0
                                  and not explorer_["embedded"]) if n > 50_000 else "—"))
+    if args.explorer_only:
+        return 0
     page = run_step("page", ROOT, env=env)
     if page:
         ratio = page["large"] / page["small"]
