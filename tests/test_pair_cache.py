@@ -79,7 +79,8 @@ def test_other_vectors_or_settings_never_read_the_file(tmp_path):
     assert pairs_file(SimilarityIndex().fit(x), tmp_path) == pairs_file(others[1], tmp_path)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "out of range"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "out of range",
+                                    "text indices", "unsorted", "plain npy"])
 def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path, damage):
     index = SimilarityIndex(method="exact").fit(_vectors())
     want = cached_pairs(index, tmp_path, 0.5)
@@ -88,11 +89,18 @@ def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path, damage):
         path.write_bytes(b"not an npz")
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:200])
+    elif damage == "plain npy":
+        with open(path, "wb") as fh:
+            np.save(fh, np.arange(5))
     else:
         with np.load(path) as data:
             arrays = {k: data[k] for k in data.files}
         if damage == "foreign":
             arrays["format"] = np.array(99)
+        elif damage == "text indices":
+            arrays["i"] = arrays["i"].astype(str)
+        elif damage == "unsorted":
+            arrays["cosine"] = arrays["cosine"][::-1].copy()
         else:
             arrays["j"] = arrays["j"] + len(_vectors())
         with open(path, "wb") as fh:
@@ -168,3 +176,51 @@ def test_a_folder_keeps_the_most_recently_used_pairs_files(tmp_path):
     assert len(kept) == pair_cache.KEEP_FILES
     assert pairs_file(indexes[0], tmp_path).name in kept
     assert pairs_file(indexes[1], tmp_path).name not in kept
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 1.5, -2.0])
+def test_a_threshold_out_of_range_is_refused_with_or_without_a_file(tmp_path, bad):
+    from explorer.errors import ParameterError
+
+    index = SimilarityIndex(method="exact").fit(_vectors())
+    with pytest.raises(ParameterError):
+        cached_pairs(index, tmp_path, bad)
+    cached_pairs(index, tmp_path, 0.3)
+    assert pairs_file(index, tmp_path).exists()
+    with pytest.raises(ParameterError):
+        cached_pairs(index, tmp_path, bad)
+
+
+def test_a_changed_engine_default_names_another_file(tmp_path, monkeypatch):
+    from explorer.analysis.engines import clustered
+
+    index = SimilarityIndex(method="clustered").fit(_vectors())
+    before = pairs_file(index, tmp_path)
+    monkeypatch.setattr(clustered, "DEFAULT_NPROBE", clustered.DEFAULT_NPROBE + 1)
+    assert pairs_file(index, tmp_path) != before
+    monkeypatch.setattr(clustered, "SAMPLE_PER_LIST", clustered.SAMPLE_PER_LIST + 1)
+    assert len({before, pairs_file(index, tmp_path)}) == 2
+
+
+def test_pruning_leaves_a_users_files_and_removes_stale_temporaries(tmp_path):
+    import os
+    import time
+
+    from explorer.analysis.vector_cache import STALE_TMP_SECONDS, keep_newest, touch
+
+    mine = tmp_path / "pairs-my-experiment.npz"
+    mine.write_bytes(b"mine")
+    stale, fresh = tmp_path / ".pairs-ab.npz.x1.npz.tmp", tmp_path / ".pairs-cd.npz.x2.npz.tmp"
+    for tmp in (stale, fresh):
+        tmp.write_bytes(b"half")
+    old = time.time() - STALE_TMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    for seed in range(pair_cache.KEEP_FILES + 2):
+        cached_pairs(SimilarityIndex(method="exact").fit(_vectors(seed=seed)), tmp_path, 0.5)
+    assert mine.read_bytes() == b"mine" and fresh.exists() and not stale.exists()
+    assert len(list(tmp_path.glob("pairs-*.npz"))) == pair_cache.KEEP_FILES + 1
+    gone = tmp_path / "pairs-0123456789abcdef01234567.npz"
+    touch(gone)  # another process removed it: marking it used must not bring it back
+    assert not gone.exists()
+    keep_newest(tmp_path, "pairs", 1)
+    assert mine.exists() and len(list(tmp_path.glob("pairs-*.npz"))) == 2

@@ -72,6 +72,11 @@ def test_damaged_or_foreign_files_are_ignored(tmp_path):
     assert load_pair_texts(tmp_path, digest, len(TEXTS)) is None
     np.savez(tmp_path / f"pairtexts-{digest}.npz", format=np.array(99), status=np.zeros(1))
     assert load_pair_texts(tmp_path, digest, len(TEXTS)) is None  # a newer format
+    np.savez(tmp_path / f"pairtexts-{digest}.npz", format=np.array([1, 2]))
+    assert load_pair_texts(tmp_path, digest, len(TEXTS)) is None  # a format that is no number
+    with open(tmp_path / f"tfidf-{digest}.npz", "wb") as fh:
+        np.save(fh, np.arange(3))  # a plain array under the name
+    assert load_lexical(tmp_path, digest) is None
     save_pair_texts(tmp_path, digest, PairTexts.from_texts(TEXTS).read_all())
     assert load_pair_texts(tmp_path, digest, 3) is None  # other texts
 

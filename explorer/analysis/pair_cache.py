@@ -39,11 +39,12 @@ import pandas as pd
 
 from ..atomic import atomic_path
 from .index import SimilarityIndex
+from .thresholds import check_min_cosine
 from .vector_cache import keep_newest, touch
 
 __all__ = ["KEEP_FILES", "MAX_CACHED_PAIRS", "PAIR_CACHE_FORMAT", "cached_pairs", "pairs_file"]
 
-PAIR_CACHE_FORMAT = 1
+PAIR_CACHE_FORMAT = 2  # 2: the exact engine's cosines computed per pair (engines/exact.py)
 #: Longer lists are not written (12 bytes a pair: 240 MB); they are searched each time.
 MAX_CACHED_PAIRS = 20_000_000
 #: Pairs files kept in a folder: the most recently used (other vectors', settings' removed).
@@ -59,10 +60,24 @@ def pairs_file(index: SimilarityIndex, folder: Path, method: str | None = None) 
     resolved = index.resolved_method(method)
     x = index.vectors_
     settings = (f"pairs-{PAIR_CACHE_FORMAT}|{resolved.value}|{x.shape}|{index.block_size}|"
-                f"{index.nlist}|{index.nprobe}|{index.random_state}")
+                f"{index.nlist}|{index.nprobe}|{index.random_state}|{_engine_defaults(len(x))}")
     digest = hashlib.sha256(settings.encode())
     digest.update(memoryview(np.ascontiguousarray(x)).cast("B"))
     return folder / f"pairs-{digest.hexdigest()[:24]}.npz"
+
+
+def _engine_defaults(n: int) -> str:
+    """The engines' own settings where the index leaves them unset.
+
+    A change of a default (a retuned k-means, another faiss) must not serve pairs found the
+    old way.
+    """
+    from .engines import clustered, faiss_ivf
+
+    version = getattr(faiss_ivf.faiss, "__version__", "?")
+    return (f"{clustered.default_nlist(n)}|{clustered.DEFAULT_NPROBE}|{clustered.ITERATIONS}|"
+            f"{clustered.SAMPLE_PER_LIST}|{faiss_ivf.FAISS_NPROBE}|"
+            f"{faiss_ivf.TRAIN_POINTS_PER_LIST}|faiss {version}")
 
 
 def cached_pairs(
@@ -89,6 +104,7 @@ def cached_pairs(
     pandas.DataFrame
         Columns ``i, j, cosine``, as :meth:`SimilarityIndex.pairs` returns them.
     """
+    min_cosine = check_min_cosine(min_cosine)  # the same error with or without a file
     if folder is None or index.n_samples_fit_ < 2:
         return index.pairs(min_cosine, method=method, progress=progress)
     path = pairs_file(index, folder, method)
@@ -109,11 +125,14 @@ def _read(path: Path, min_cosine: float, n: int) -> pd.DataFrame | None:
                     or float(data["threshold"]) > min_cosine):
                 return None
             i, j, cosine = data["i"], data["j"], data["cosine"]
-    except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile):
+        ok = (i.ndim == j.ndim == cosine.ndim == 1 and len(i) == len(j) == len(cosine)
+              and np.issubdtype(i.dtype, np.integer) and np.issubdtype(j.dtype, np.integer)
+              and cosine.dtype == np.float32 and (len(i) == 0 or (
+                  0 <= i.min() and j.max() < n and bool((i < j).all())
+                  and bool((cosine[1:] <= cosine[:-1]).all()))))
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, EOFError,
+            zipfile.BadZipFile):
         return None
-    ok = (i.ndim == j.ndim == cosine.ndim == 1 and len(i) == len(j) == len(cosine)
-          and cosine.dtype == np.float32 and (len(i) == 0 or (
-              0 <= i.min() and j.max() < n and bool((i < j).all()))))
     if not ok:
         return None
     # Stored best first: those at or above the threshold are a prefix.
@@ -136,4 +155,4 @@ def _write(path: Path, min_cosine: float, n: int, pairs: pd.DataFrame) -> None:
                          cosine=pairs["cosine"].to_numpy(dtype=np.float32))
     except OSError:  # a read-only cache: the pairs are searched again next time
         return
-    keep_newest(path.parent, "pairs-*.npz", KEEP_FILES)
+    keep_newest(path.parent, "pairs", KEEP_FILES)

@@ -369,8 +369,8 @@ def _opposition(
     b_set = set(b_marks)
     # Sorted: the same reason whichever texts were read before (a_marks follow rarity).
     pairs = sorted((w, v) for w in a_marks for v in counterparts(w) & b_set)
-    neg_a = [w for w in a_marks if w in NEGATIONS]
-    neg_b = [w for w in b_marks if w in NEGATIONS]
+    neg_a = sorted(w for w in a_marks if w in NEGATIONS)
+    neg_b = sorted(w for w in b_marks if w in NEGATIONS)
     if pairs:
         reason = "differs by direction: {} | {}".format(*pairs[0])
     elif bool(neg_a) != bool(neg_b):

@@ -87,12 +87,12 @@ def _unpack(packed: np.ndarray, n: int) -> np.ndarray:
 
 
 def _read(path: Path) -> dict[str, np.ndarray] | None:
-    try:
+    try:  # a damaged or foreign file (a plain .npy, a format that is no number) is ignored
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-        return None
-    if int(arrays.get("format", np.array(-1))) != TEXT_CACHE_FORMAT:
+        if int(arrays.get("format", np.array(-1))) != TEXT_CACHE_FORMAT:
+            return None
+    except (OSError, ValueError, TypeError, AttributeError, EOFError, zipfile.BadZipFile):
         return None
     touch(path)
     return arrays
@@ -106,7 +106,7 @@ def _write(path: Path, **arrays: np.ndarray) -> None:
     except OSError:  # a read-only cache: the features are rebuilt next time
         return
     # The files of texts as they were before the last edits: the newest few are kept.
-    keep_newest(path.parent, path.name.split("-")[0] + "-*.npz", KEEP_FILES)
+    keep_newest(path.parent, path.name.split("-")[0], KEEP_FILES)
 
 
 def load_lexical(folder: Path | None, digest: str) -> LexicalScorer | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import time
 import warnings
@@ -129,23 +130,31 @@ def write_cache(path: Path, name: str, cache: VectorCache) -> None:
                 stale.unlink()
 
 
-def keep_newest(folder: Path, pattern: str, keep: int) -> None:
-    """Remove all but the ``keep`` most recently used files of ``folder`` matching ``pattern``.
+#: A temporary file of a cache write older than this is left from a killed process.
+STALE_TMP_SECONDS = 3600
+
+
+def keep_newest(folder: Path, prefix: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used ``<prefix>-<hex digest>.npz`` files.
 
     The files named by a digest (the text features, the pairs) are replaced, not
     overwritten, when the texts change; without this the folder would grow by one set of
     files per edit of the data. A file read from is :func:`touch`-ed, so it counts as used.
+    Only names of that exact form are considered (a user's own ``pairs-mine.npz`` in a
+    ``cache=`` folder stays), and temporaries of a write that a killed process left
+    (``.<prefix>-….tmp``, older than :data:`STALE_TMP_SECONDS`) are removed too.
 
     Examples
     --------
     >>> import tempfile, os
     >>> folder = Path(tempfile.mkdtemp())
     >>> for k in range(4):
-    ...     _ = (folder / f"pairs-{k}.npz").write_bytes(b"")
-    ...     os.utime(folder / f"pairs-{k}.npz", (k, k))
-    >>> keep_newest(folder, "pairs-*.npz", 2)
-    >>> sorted(p.name for p in folder.iterdir())
-    ['pairs-2.npz', 'pairs-3.npz']
+    ...     _ = (folder / f"pairs-{k:024x}.npz").write_bytes(b"")
+    ...     os.utime(folder / f"pairs-{k:024x}.npz", (k, k))
+    >>> _ = (folder / "pairs-mine.npz").write_bytes(b"")
+    >>> keep_newest(folder, "pairs", 2)
+    >>> sorted(p.name.replace("0" * 23, "…") for p in folder.iterdir())
+    ['pairs-mine.npz', 'pairs-…2.npz', 'pairs-…3.npz']
     """
     def used(path: Path) -> float:
         try:
@@ -153,12 +162,19 @@ def keep_newest(folder: Path, pattern: str, keep: int) -> None:
         except OSError:
             return float("inf")  # gone or unreadable: left alone
 
-    for old in sorted(folder.glob(pattern), key=used, reverse=True)[keep:]:
+    named = re.compile(re.escape(prefix) + r"-[0-9a-f]{16,64}\.npz")
+    ours = [p for p in folder.glob(f"{prefix}-*.npz") if named.fullmatch(p.name)]
+    for old in sorted(ours, key=used, reverse=True)[keep:]:
         with contextlib.suppress(OSError):
             old.unlink()
+    now = time.time()
+    for tmp in folder.glob(f".{prefix}-*.tmp"):
+        if now - used(tmp) > STALE_TMP_SECONDS:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def touch(path: Path) -> None:
     """Mark a cache file as just used (its modification time), if it can be."""
     with contextlib.suppress(OSError):
-        path.touch(exist_ok=True)
+        os.utime(path)  # never creates it: a file another process just removed stays gone

@@ -4,6 +4,15 @@
 unit vectors. The local engine runs it over the tiles of one matrix; the Spark engine
 (:mod:`explorer.scale.spark`) runs the very same function on each block pair of a
 partitioned matrix, so both find the same pairs.
+
+A float32 product's last bits depend on the shapes multiplied (BLAS picks its kernels and
+its order of additions by them, and by the CPU type, e.g. ``OPENBLAS_CORETYPE``): the same
+pair could come out 1 ulp apart from tiles cut differently, round to another third
+decimal, or fall on the other side of the threshold. So the product only proposes pairs
+(down to :data:`SLACK` below the threshold); each proposed pair's cosine is then computed
+on its own (:func:`pair_cosines`: exact float32 products, summed in float64, rounded once),
+and that value is kept, compared with the threshold and returned. Any tiling, the local
+engine's or Spark's, gives the same pairs with the same cosines, bit for bit.
 """
 
 from __future__ import annotations
@@ -14,7 +23,13 @@ import numpy as np
 
 from ...progress import progress_bar
 
-__all__ = ["block_pairs", "concat", "exact_nearest", "exact_pairs", "expected_seconds"]
+__all__ = ["SLACK", "block_pairs", "concat", "exact_nearest", "exact_pairs", "expected_seconds",
+           "pair_cosines"]
+
+#: How far below the threshold a product may propose a pair (float32 products of unit
+#: vectors differ by about 1e-7 from one tiling to another).
+SLACK = 1e-5
+_PAIRS_AT_ONCE = 1 << 16  # pairs whose cosines are summed at a time (bounded memory)
 
 #: float32 multiply-adds per second these machines sustain in a blocked matmul (2 cores);
 #: only used to decide whether a progress bar is worth showing.
@@ -67,12 +82,35 @@ def block_pairs(
     if out is None or out.shape != (len(rows), len(cols)):
         out = np.empty((len(rows), len(cols)), dtype=np.float32)
     np.matmul(rows, cols.T, out=out)
-    flat = np.flatnonzero(out >= np.float32(threshold))
+    flat = np.flatnonzero(out >= np.float32(threshold - SLACK))
     r, c = np.divmod(flat, out.shape[1])
     if diagonal:
         upper = r < c
-        flat, r, c = flat[upper], r[upper], c[upper]
-    return r.astype(np.int64), c.astype(np.int64), out.ravel()[flat]
+        r, c = r[upper], c[upper]
+    cosine = pair_cosines(rows, cols, r, c)
+    keep = cosine >= np.float32(threshold)
+    return r[keep].astype(np.int64), c[keep].astype(np.int64), cosine[keep]
+
+
+def pair_cosines(rows: np.ndarray, cols: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``rows[r[k]] @ cols[c[k]]`` for each ``k``, the same whatever else is computed with it.
+
+    Each product of two float32 numbers is exact in float64, and their float64 sum is
+    rounded to float32 once: the result depends on the two vectors only, not on the shapes
+    of a matrix product (as BLAS results do).
+
+    Examples
+    --------
+    >>> x = np.array([[1, 0], [0.8, 0.6]], dtype=np.float32)
+    >>> [round(float(v), 3) for v in pair_cosines(x, x, np.array([0, 1]), np.array([1, 1]))]
+    [0.8, 1.0]
+    """
+    out = np.empty(len(r), dtype=np.float32)
+    for s in range(0, len(r), _PAIRS_AT_ONCE):
+        a = rows[r[s:s + _PAIRS_AT_ONCE]].astype(np.float64)
+        a *= cols[c[s:s + _PAIRS_AT_ONCE]]
+        out[s:s + _PAIRS_AT_ONCE] = a.sum(axis=1)
+    return out
 
 
 def _tiles(m: int, block: int) -> Iterator[tuple[int, int]]:
