@@ -334,7 +334,7 @@ class SimilarityIndex:
             }
         ).reset_index(drop=True)
 
-    # ---------------------------------------------------------- whole graph
+    # ------------------------------------ whole graph, nearest cosine
     def pairs(
         self,
         min_cosine: float = DEFAULT_MIN_COSINE,
@@ -368,7 +368,6 @@ class SimilarityIndex:
         vi, vj, cos = run_pairs(resolved, self._xv, t, **self._engine_args(progress))
         return pairs_frame(self._valid[vi], self._valid[vj], cos)
 
-    # ------------------------------------------------------- nearest cosine
     def nearest_cosine(
         self, *, method: str | Method | None = None, progress: bool | None = None
     ) -> np.ndarray:
