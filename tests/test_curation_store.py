@@ -764,3 +764,34 @@ def test_applying_random_decisions_is_deterministic_and_consistent(spec, steps) 
         pd.testing.assert_frame_equal(undone.entities, entities)
         pd.testing.assert_frame_equal(undone.edges[list(edges.columns)], edges)
         store.close()
+
+
+
+class _LockedFor:
+    """A connection whose first ``n`` journal-mode changes find the file locked."""
+
+    def __init__(self, n: int, error: str = "database is locked") -> None:
+        self.n, self.error, self.calls = n, error, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.n:
+            raise sqlite3.OperationalError(self.error)
+
+
+def test_the_switch_to_wal_waits_for_another_creator_and_then_gives_up():
+    # SQLite does not wait for the lock a journal-mode change takes; two processes
+    # creating the file together made one fail at once in about 1 run of 8.
+    from explorer.curation.sqlite_file import use_wal
+
+    locked = _LockedFor(5)
+    use_wal(locked, timeout=5.0)
+    assert locked.calls == 6
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        use_wal(_LockedFor(10**9), timeout=0.2)
+    assert 0.2 <= time.monotonic() - started < 2.0
+    other = _LockedFor(1, "disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        use_wal(other, timeout=5.0)
+    assert other.calls == 1  # only a lock is waited for

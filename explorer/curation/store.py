@@ -33,7 +33,7 @@ import pyarrow as pa
 from ..errors import ParameterError
 from .errors import NO_OVERLAY, CurationError, CurationStoreError
 from .reading import COLUMNS, SELECT, decisions_frame, read_columns, read_in_effect
-from .sqlite_file import check_header, check_pages, connect, connect_read_only
+from .sqlite_file import check_header, check_pages, connect, connect_read_only, use_wal
 
 __all__ = ["FORMAT_VERSION", "KINDS", "CurationError", "CurationStoreError", "Decision",
            "DecisionStore"]
@@ -226,7 +226,7 @@ class DecisionStore:
             if self._conn is None:
                 self._conn = connect(self.path, "rwc", self.timeout)
             if not self._ready:
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                use_wal(self._conn, self.timeout)  # retried: SQLite does not wait there
                 self._conn.execute("PRAGMA synchronous = FULL")
                 with self._transaction(self._conn):  # idempotent: two creators are fine
                     for statement in SCHEMA:
