@@ -260,7 +260,7 @@ class GraphCore:
         kind_names = np.asarray(self.entities["kind"].cat.categories, dtype=object)
         return pd.DataFrame(
             {
-                "id": self.text_column("entities", "id").take(positions),
+                "id": self._ids.take(positions).to_numpy(dtype=object),
                 "kind": kind_names[self.kind_codes()[positions]],
                 "title": self.text_column("entities", "title").take(positions),
                 "summary": self.text_column("entities", "summary").take(positions),

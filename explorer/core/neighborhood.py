@@ -45,7 +45,7 @@ class NeighborRanking:
         The focus's edges to them (:class:`~explorer.core.neighbor_details.FocusEdges`).
     keys
         The ranking's keys (:class:`~explorer.core.ranking.RankKeys`).
-    ids, entity_ids, titles, summaries
+    ids, titles, summaries
         The graph's id index and its entity text columns (read by position).
 
     Examples
@@ -62,13 +62,12 @@ class NeighborRanking:
     def __init__(self, focus: str, *, filtered: bool, neighbors: np.ndarray,
                  counts: np.ndarray, degree: np.ndarray, kind_codes: np.ndarray,
                  kind_names: np.ndarray, edges: FocusEdges, keys: RankKeys,
-                 ids: pd.Index, entity_ids: TextColumn, titles: TextColumn,
-                 summaries: TextColumn) -> None:
+                 ids: pd.Index, titles: TextColumn, summaries: TextColumn) -> None:
         self.focus, self.filtered = focus, filtered
         self.neighbors, self.counts, self.degree = neighbors, counts, degree
         self.kind_codes, self.kind_names = kind_codes, kind_names
         self.edges, self.keys, self.ids = edges, keys, ids
-        self.entity_ids, self.titles, self.summaries = entity_ids, titles, summaries
+        self.titles, self.summaries = titles, summaries
 
     @classmethod
     def rank(cls, graph: GraphCore, entity_id: str, *, kinds: Iterable[str] | None = None,
@@ -96,7 +95,6 @@ class NeighborRanking:
             kind_names=np.asarray(graph.entities["kind"].cat.categories, dtype=object),
             edges=FocusEdges.of(graph, position, edge_ids, inverse.reshape(-1)),
             keys=RankKeys.of(graph), ids=graph.ids,
-            entity_ids=graph.text_column("entities", "id"),
             titles=graph.text_column("entities", "title"),
             summaries=graph.text_column("entities", "summary"),
         )
@@ -169,7 +167,7 @@ class NeighborRanking:
         positions = self.neighbors[selected]
         return pd.DataFrame(
             {
-                "id": self.entity_ids.take(positions),
+                "id": self.ids.take(positions).to_numpy(dtype=object),
                 "kind": self.kind_names[self.kind_codes[selected]],
                 "title": self.titles.take(positions),
                 "summary": self.summaries.take(positions),
