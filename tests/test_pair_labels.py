@@ -437,3 +437,56 @@ def test_split_both_is_split_rows_both_ways(dense: tuple[list, list]) -> None:
     expected_b = split_rows(b, a)[1]
     for got, want in ((both, expected_both), (a_only, expected_a), (b_only, expected_b)):
         assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+def _scifact_pairs(n_pairs: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The bundled SciFact texts and random pairs of them, with a cosine for each."""
+    from conftest import SCIFACT
+
+    entities = pd.read_parquet(SCIFACT / "entities.parquet")
+    texts = (entities["title"].fillna("") + " " + entities["summary"].fillna("")).tolist()
+    rng = np.random.default_rng(7)
+    i = rng.integers(0, len(texts), n_pairs)
+    j = rng.integers(0, len(texts), n_pairs)
+    i[:50], j[:50] = np.arange(50), np.arange(50)  # a text with itself: a duplicate
+    return texts, i, j, rng.uniform(0.6, 1.0, n_pairs)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_explaining_on_threads_gives_what_one_piece_gives(workers):
+    from explorer.analysis import pair_labels
+
+    texts, i, j, cos = _scifact_pairs(3 * pair_labels.PARALLEL_FROM)
+    one = PairTexts.from_texts(texts).explain(i, j, cos)
+    # A fresh PairTexts: the threads' parts must read the texts first, in one go
+    threaded = PairTexts.from_texts(texts).explain(i, j, cos, workers=workers)
+    pd.testing.assert_frame_equal(threaded, one)
+    assert (one["label"] == "duplicate").sum() >= 50
+    assert one["label"].nunique() >= 3
+
+
+def test_explaining_in_parts_bounds_each_part(monkeypatch):
+    from explorer.analysis import pair_labels
+
+    texts, i, j, cos = _scifact_pairs(pair_labels.PARALLEL_FROM + 1)
+    one = PairTexts.from_texts(texts).explain(i, j, cos)
+    sizes = []
+    explain_part = PairTexts._explain
+
+    def recorded(self, a, b, c):
+        sizes.append(len(a))
+        return explain_part(self, a, b, c)
+
+    monkeypatch.setattr(pair_labels, "_CHUNK", 6_000)
+    monkeypatch.setattr(PairTexts, "_explain", recorded)
+    threaded = PairTexts.from_texts(texts).explain(i, j, cos, workers=2)
+    pd.testing.assert_frame_equal(threaded, one)
+    assert max(sizes) <= 3_000 and sum(sizes) == len(i)
+
+
+def test_workers_must_be_a_positive_integer():
+    from explorer.analysis import pair_labels
+
+    texts, i, j, cos = _scifact_pairs(pair_labels.PARALLEL_FROM)
+    with pytest.raises(ParameterError, match="workers"):
+        PairTexts.from_texts(texts).explain(i, j, cos, workers=0)

@@ -17,6 +17,7 @@ The steps, each one module:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,6 +41,8 @@ DEFAULT_PER_ENTITY = 10
 CONTRADICTION_BONUS = 0.25
 #: Pairs from which the TF-IDF scores are computed on a second thread, beside the labels.
 PARALLEL_FROM = 200_000
+#: Threads that explain the pairs (:meth:`~explorer.analysis.pair_labels.PairTexts.explain`).
+EXPLAIN_WORKERS = min(4, os.cpu_count() or 1)
 
 CANDIDATE_COLUMNS = [
     "id_a", "kind_a", "title_a", "id_b", "kind_b", "title_b", "label", "score", "cosine",
@@ -88,7 +91,7 @@ def explain_pairs(
     else:  # scipy's sparse products let go of the GIL: the TF-IDF scores come meanwhile
         with ThreadPoolExecutor(max_workers=1) as pool:
             scored = pool.submit(scorer.score, i, j)
-            explained = texts.explain(i, j, cosine)
+            explained = texts.explain(i, j, cosine, workers=EXPLAIN_WORKERS)
             lexical = scored.result()
     ranking = np.asarray(cosine if ranking_cosine is None else ranking_cosine,
                          dtype=np.float32)

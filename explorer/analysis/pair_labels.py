@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -45,13 +46,14 @@ import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
 from explorer.analysis.lexical import as_texts, normalize_text, normalize_texts
+from explorer.choices import check_int
 from explorer.errors import ParameterError
 
 from .pair_numbers import numbers_reasons as _numbers_reasons
 from .pair_rows import join_rows as _join
 from .pair_rows import row_flags as _flags
 from .pair_rows import split_both as _split_both
-from .pair_words import NEGATIONS, STOP_WORDS, counterparts
+from .pair_words import NEGATIONS, STOP_WORDS, counterparts, opposition
 from .string_codes import StringCodes
 
 __all__ = [
@@ -80,7 +82,9 @@ MAX_RATIO_CHARS = 2000  #: the lexical ratio compares this many characters of ea
 MAX_SHARED = 8  #: words shown in ``shared``
 MAX_DIFFERS = 6  #: words shown on each side of ``differs``
 _FEW = 12  # rule 4 counts the other differing words only up to this many in all
-_CHUNK = 500_000  # pairs explained at a time
+_CHUNK = 500_000  # pairs explained at a time (by all the workers together)
+#: Pairs from which :meth:`PairTexts.explain` splits the work between its ``workers``.
+PARALLEL_FROM = 20_000
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
@@ -233,7 +237,9 @@ class PairTexts:
                             words, self._marks[:, order])
         return self._matrix
 
-    def explain(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray) -> pd.DataFrame:
+    def explain(
+        self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray, *, workers: int = 1
+    ) -> pd.DataFrame:
         """Label and explain each pair (entity positions ``i[k]``, ``j[k]``).
 
         Parameters
@@ -242,6 +248,11 @@ class PairTexts:
             Entity positions (integers in ``[0, len(self))``), one pair per element.
         cosine
             The pairs' embedding cosine, same length (NaN allowed: never a duplicate).
+        workers
+            Threads that explain parts of a long list at once (from
+            :data:`PARALLEL_FROM` pairs). Most of the work is in numpy, scipy, Arrow and
+            rapidfuzz, which let go of the GIL: at 100k entities two threads take 0.6
+            of one's time (``docs/performance.md``). The result is the same.
 
         Returns
         -------
@@ -257,13 +268,32 @@ class PairTexts:
         ['candidate edge', 'numbers differ: 2010 | 2017', 'general, election']
         """
         i, j, cos = self._check(i, j, cosine)
-        if len(i) > _CHUNK:  # bounded memory: the sparse row products grow with the pairs
-            return pd.concat([self.explain(i[s:s + _CHUNK], j[s:s + _CHUNK], cos[s:s + _CHUNK])
-                              for s in range(0, len(i), _CHUNK)], ignore_index=True)
+        workers = check_int(workers, "workers", 1) if len(i) >= PARALLEL_FROM else 1
+        if workers > 1 or len(i) > _CHUNK:
+            # Bounded memory (the sparse row products grow with the pairs): parts of at
+            # most _CHUNK pairs in all at a time. Every text the parts need is read first,
+            # so that the parts only read this object, and word order (rarest first among
+            # the texts read) is what one call over all the pairs gives.
+            self._need(i, j)
+            self._csr()
+            size = min(_CHUNK // workers, -(-len(i) // (4 * workers)))
+            parts = [slice(s, s + size) for s in range(0, len(i), size)]
+            with ThreadPoolExecutor(workers) as pool:
+                done = list(pool.map(lambda part: self._explain(i[part], j[part], cos[part]),
+                                     parts))
+            return pd.concat(done, ignore_index=True)
+        return self._explain(i, j, cos)
+
+    def _need(self, i: np.ndarray, j: np.ndarray) -> None:
+        """Read the texts of these pairs' entities that are not read yet."""
         need = np.zeros(len(self), dtype=bool)
         need[i] = need[j] = True
         if (need & ~self._done).any():
             self._read(np.flatnonzero(need & ~self._done))
+
+    def _explain(self, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> pd.DataFrame:
+        """:meth:`explain` of checked arrays, in one piece."""
+        self._need(i, j)
         m, arrow_words, words, marks = self._csr()
         code = marks[0].astype(np.uint8) | (marks[1].astype(np.uint8) << 1)
         a, b = m[i], m[j]
@@ -302,9 +332,10 @@ class PairTexts:
                                 & ((ratio >= CONTRADICTION_RATIO) | few)).tolist():
             ca = a_only[1][a_only[0][k]:a_only[0][k + 1]]
             cb = b_only[1][b_only[0][k]:b_only[0][k + 1]]
-            found = _opposition(
+            found = opposition(
                 words[ca[marker[ca]]].tolist(), words[cb[marker[cb]]].tolist(),
-                (words[ca].tolist(), words[cb].tolist()) if few[k] else None, ratio[k],
+                (words[ca].tolist(), words[cb].tolist()) if few[k] else None,
+                bool(ratio[k] >= CONTRADICTION_RATIO), MAX_OTHER_DIFFERING,
             )
             if found is not None:
                 opposite[k] = True
@@ -356,31 +387,3 @@ class PairTexts:
                 )
         return i.astype(np.int64), j.astype(np.int64), cos
 
-
-def _opposition(
-    a_marks: list[str], b_marks: list[str], few: tuple[list[str], list[str]] | None,
-    ratio: float,
-) -> tuple[str, bool] | None:
-    """Rule 4 for one pair: (reason, nearly alike?), or None if the difference is not opposite.
-
-    ``a_marks``, ``b_marks``: each side's differing negations and words with an opposite;
-    ``few``: all the differing words when there are at most ``_FEW`` (else None).
-    """
-    b_set = set(b_marks)
-    # Sorted: the same reason whichever texts were read before (a_marks follow rarity).
-    pairs = sorted((w, v) for w in a_marks for v in counterparts(w) & b_set)
-    neg_a = sorted(w for w in a_marks if w in NEGATIONS)
-    neg_b = sorted(w for w in b_marks if w in NEGATIONS)
-    if pairs:
-        reason = "differs by direction: {} | {}".format(*pairs[0])
-    elif bool(neg_a) != bool(neg_b):
-        reason = "differs by negation: " + ", ".join(neg_a or neg_b)
-    else:
-        return None
-    near = bool(ratio >= CONTRADICTION_RATIO)
-    if not near and few is not None:
-        marks = NEGATIONS.union(*pairs)
-        other = [w for side, rest in (few, few[::-1]) for w in side if w not in marks
-                 and not (len(w) >= 4 and any(w[:4] == o[:4] for o in rest))]  # inflections
-        near = len(other) <= MAX_OTHER_DIFFERING
-    return reason, near

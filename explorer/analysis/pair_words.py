@@ -11,7 +11,7 @@ import functools
 
 __all__ = [
     "NEGATIONS", "OPPOSITES", "PREFIX_OPPOSITES", "REVERSED_EXTRA", "STOP_WORDS", "counterparts",
-    "reversed_by",
+    "opposition", "reversed_by",
 ]
 
 NEGATIONS = frozenset(
@@ -141,3 +141,41 @@ _OPPOSED = frozenset().union(*OPPOSITES.values())
 def _may_oppose(word: str) -> bool:
     """Whether ``word`` can be one side of :func:`_opposite` (a base in a pair of opposites)."""
     return any(b in OPPOSITES or b in _OPPOSED or b in _EXTRA_WORDS for b in _bases(word))
+
+
+def opposition(
+    a_marks: list[str], b_marks: list[str], few: tuple[list[str], list[str]] | None,
+    near: bool, max_other: int,
+) -> tuple[str, bool] | None:
+    """Rule 4 for one pair: (reason, nearly alike?), or None if the difference is not opposite.
+
+    ``a_marks``, ``b_marks``: each side's differing negations and words with an opposite;
+    ``few``: all the differing words when there are few enough to count (else None);
+    ``near``: whether the texts are worded nearly alike by their lexical ratio; else they
+    are when at most ``max_other`` differing words are neither marks nor inflections
+    (same first 4 letters) of a word on the other side.
+
+    Examples
+    --------
+    >>> opposition(["increases"], ["decreases"], (["increases"], ["decreases"]), False, 1)
+    ('differs by direction: increases | decreases', True)
+    >>> opposition(["not"], ["not"], None, True, 1) is None
+    True
+    """
+    b_set = set(b_marks)
+    # Sorted: the same reason whichever texts were read before (a_marks follow rarity).
+    pairs = sorted((w, v) for w in a_marks for v in counterparts(w) & b_set)
+    neg_a = sorted(w for w in a_marks if w in NEGATIONS)
+    neg_b = sorted(w for w in b_marks if w in NEGATIONS)
+    if pairs:
+        reason = "differs by direction: {} | {}".format(*pairs[0])
+    elif bool(neg_a) != bool(neg_b):
+        reason = "differs by negation: " + ", ".join(neg_a or neg_b)
+    else:
+        return None
+    if not near and few is not None:
+        marks = NEGATIONS.union(*pairs)
+        other = [w for side, rest in (few, few[::-1]) for w in side if w not in marks
+                 and not (len(w) >= 4 and any(w[:4] == o[:4] for o in rest))]  # inflections
+        near = len(other) <= max_other
+    return reason, near
