@@ -87,7 +87,8 @@ def explain_pairs(
 
     texts, scorer = state.pair_texts, state.lexical  # both made here, in this thread
     if len(i) < PARALLEL_FROM:
-        explained, lexical = texts.explain(i, j, cosine), scorer.score(i, j)
+        explained = texts.explain(i, j, cosine, workers=EXPLAIN_WORKERS)
+        lexical = scorer.score(i, j)
     else:  # scipy's sparse products let go of the GIL: the TF-IDF scores come meanwhile
         with ThreadPoolExecutor(max_workers=1) as pool:
             scored = pool.submit(scorer.score, i, j)
