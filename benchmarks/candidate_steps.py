@@ -5,7 +5,8 @@
 
 Loads the graph (``explorer.load``), then calls ``kg.candidates(per_entity=None)`` once and
 prints the seconds spent in each step (a step's time includes the steps inside it; a step
-run on a second thread, such as the TF-IDF scores, overlaps the others), the highest
+run on a second thread, such as the TF-IDF scores, overlaps the others), the cores it kept
+busy (the process's CPU seconds over those seconds: 2.00 is both cores here), the highest
 resident memory seen while it ran (sampled every 50 ms) and what is resident when it
 returns, then the total and the peak. Run it on a graph whose vectors and text features
 are cached (``benchmarks/scale.py`` leaves them in its ``--out-dir``/cache). The pairs of
@@ -31,6 +32,7 @@ from explorer.analysis.index import SimilarityIndex
 from explorer.analysis.lexical import LexicalScorer
 
 TIMES: dict[str, float] = {}
+CPU: dict[str, float] = {}  # label -> CPU seconds of the whole process while the step ran
 PEAKS: dict[str, float] = {}  # label -> highest resident bytes seen while the step ran
 AFTER: dict[str, float] = {}  # label -> resident bytes when the step (last) returned
 _RUNNING: set[str] = set()
@@ -55,7 +57,7 @@ def timed(owner: object, name: str, label: str) -> None:
 
     @functools.wraps(function)
     def wrapper(*args: object, **kwargs: object) -> object:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         _RUNNING.add(label)
         try:
             return function(*args, **kwargs)
@@ -63,6 +65,7 @@ def timed(owner: object, name: str, label: str) -> None:
             _RUNNING.discard(label)
             AFTER[label] = _resident()
             TIMES[label] = TIMES.get(label, 0.0) + time.perf_counter() - start
+            CPU[label] = CPU.get(label, 0.0) + time.process_time() - cpu
 
     setattr(owner, name, wrapper)
 
@@ -88,23 +91,27 @@ def main(data: str, *, pairs_cached: bool = False) -> None:
         timed(owner, name, label)
     stop = threading.Event()
     threading.Thread(target=_sample, args=(stop,), daemon=True).start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     _RUNNING.add("load (explorer.load)")
     kg = explorer.load(data)
     _RUNNING.discard("load (explorer.load)")
     AFTER["load (explorer.load)"] = _resident()
-    loaded = time.perf_counter()
+    loaded, cpu_loaded = time.perf_counter(), time.process_time()
     found = kg.candidates(per_entity=None, progress=False)
     done = time.perf_counter()
     stop.set()
     TIMES["load (explorer.load)"] = loaded - start
-    print(f"{'step':45s} {'time':>10s} {'peak resident':>15s} {'after':>10s}")
+    CPU["load (explorer.load)"] = cpu_loaded - cpu
+    print(f"{'step':45s} {'time':>10s} {'cores':>6s} {'peak resident':>15s} {'after':>10s}")
     for label in ["load (explorer.load)"] + [label for _, _, label in STEPS]:
         if label in TIMES:
             peak = f"{PEAKS[label] / 1e9:10.2f} GB" if label in PEAKS else ""
-            print(f"{label:45s} {TIMES[label]:8.2f} s {peak:>15s} "
+            cores = CPU[label] / TIMES[label] if TIMES[label] else 0.0
+            print(f"{label:45s} {TIMES[label]:8.2f} s {cores:6.2f} {peak:>15s} "
                   f"{AFTER[label] / 1e9:7.2f} GB")
-    print(f"{'kg.candidates, whole call':45s} {done - loaded:8.2f} s")
+    whole = time.process_time() - cpu_loaded
+    print(f"{'kg.candidates, whole call':45s} {done - loaded:8.2f} s "
+          f"{whole / (done - loaded):6.2f}")
     print(f"{'total':45s} {done - start:8.2f} s   ({len(found):,} pairs)")
     print(f"resident at the end {_resident() / 1e9:.2f} GB, the frame "
           f"{found.memory_usage(deep=True).sum() / 1e9:.2f} GB; peak resident memory "

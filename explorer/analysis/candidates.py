@@ -27,8 +27,8 @@ import pandas as pd
 from ..arrow_pool import release_unused
 from ..choices import check_int
 from ..core.graph import GraphCore, as_list
-from ..sorted_keys import in_sorted
 from . import minilm_pairs
+from .candidate_pairs import listable_pairs, search
 from .graph_similarity import GraphSimilarity
 from .pair_labels import DUPLICATE, LABELS, SUGGESTED_RELATION
 
@@ -228,30 +228,12 @@ def candidates(
         per_entity = check_int(per_entity, "per_entity", 1)
     kinds = as_list(kinds)  # type: ignore[arg-type]  # read more than once below
     kind_pairs = None if kind_pairs is None else list(kind_pairs)
-    pairs = state.pairs(threshold, method=method, progress=progress)
-    i = pairs["i"].to_numpy(dtype=np.int64)
-    j = pairs["j"].to_numpy(dtype=np.int64)
-    cosine = pairs["cosine"].to_numpy(dtype=np.float32)
-    keep = _listable_pairs(kg, i, j, kinds, kind_pairs, exclude)
-    i, j, cosine = i[keep], j[keep], cosine[keep]
-    del pairs, keep
-    release_unused(heap=True)  # what the search freed (0.27 GB at 1M), given back
-
-    minilm = None
-    if minilm_pairs.takes_part(state.source, len(kg)):
-        positions, propose = minilm_pairs.entities_to_embed(
-            _listable_entities(kg, state, kinds, kind_pairs), i, j)
-        if len(positions):
-            minilm = minilm_pairs.embed_for_pairs(
-                state.texts, positions,
-                minilm_pairs.minilm_threshold(min_cosine, state.default_min_cosine)
-                if propose else None,
-                cache_dir=state.cache_dir, progress=progress,
-            )
+    i, j, cosine, minilm = search(kg, state, threshold, min_cosine, kinds, kind_pairs,
+                                   method, progress, exclude)
     ranking, only_minilm = None, np.zeros(len(i), dtype=bool)
     if minilm is not None:
         mi, mj, _ = minilm.pairs(progress=progress)
-        ok = _listable_pairs(kg, mi, mj, kinds, kind_pairs, exclude)
+        ok = listable_pairs(kg, mi, mj, kinds, kind_pairs, exclude)
         i, j, cosine, only_minilm = minilm_pairs.union_pairs(
             i, j, cosine, mi[ok], mj[ok], state.vectors)
         ranking = minilm.cosine(i, j, fallback=cosine)
@@ -289,49 +271,6 @@ def candidates(
         "n_minilm_only": int(only_minilm.sum()),
     }
     return frame
-
-
-def _listable_pairs(
-    kg: GraphCore, i: np.ndarray, j: np.ndarray, kinds: Iterable[str] | None,
-    kind_pairs: list[tuple[str, str]] | None, exclude: np.ndarray | None,
-) -> np.ndarray:
-    """Which pairs may be listed: no typed edge, not rejected, of the kinds asked for."""
-    n = np.int64(len(kg))
-    keys = np.minimum(i, j) * n + np.maximum(i, j)
-    keep = ~in_sorted(keys, kg.linked_pair_keys())
-    if exclude is not None and len(exclude):
-        keep &= ~in_sorted(keys, exclude)  # sorted, distinct: rejected_pair_keys()
-    if kinds is not None:
-        keep &= kg.kind_mask(kinds, i) & kg.kind_mask(kinds, j)
-    if kind_pairs is not None:
-        keep &= _kind_pair_mask(kg, i, j, kind_pairs)
-    return keep
-
-
-def _listable_entities(
-    kg: GraphCore, state: GraphSimilarity, kinds: Iterable[str] | None,
-    kind_pairs: list[tuple[str, str]] | None,
-) -> np.ndarray:
-    """Sorted positions of the entities with text that can be in a listed pair."""
-    mask = np.asarray(state.index.nonzero_, dtype=bool).copy()
-    if kinds is not None:
-        mask &= kg.kind_mask(kinds)
-    if kind_pairs is not None:
-        named = {k for pair in kind_pairs for k in (as_list(list(pair)) or [])}
-        mask &= kg.kind_mask(sorted(named))
-    return np.flatnonzero(mask).astype(np.int64)
-
-
-def _kind_pair_mask(
-    kg: GraphCore, i: np.ndarray, j: np.ndarray, kind_pairs: Iterable[tuple[str, str]]
-) -> np.ndarray:
-    names = np.asarray(kg.entities["kind"].cat.categories, dtype=object)
-    ka, kb = names[kg.kind_codes()[i]], names[kg.kind_codes()[j]]
-    mask = np.zeros(len(i), dtype=bool)
-    for pair in kind_pairs:
-        first, second = as_list(list(pair)) or ["", ""]
-        mask |= ((ka == first) & (kb == second)) | ((ka == second) & (kb == first))
-    return mask
 
 
 def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
