@@ -88,7 +88,7 @@ def test_candidates_write_the_cache_and_a_fresh_load_reads_it(tmp_path, monkeypa
     kg = explorer.load(data).set_embedder(cache=tmp_path / "cache")
     first = kg.candidates()
     written = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.npz"))
-    assert written == ["embeddings", "pairs", "pairtexts", "tfidf"]
+    assert written == ["embeddings", "pairs", "pairtexts", "rows", "tfidf"]
     again = explorer.load(data).set_embedder(cache=tmp_path / "cache")
     state = again.similarity
     assert state.pair_texts.all_read  # read from the cache, before any pair asks

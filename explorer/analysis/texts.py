@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,9 @@ _WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 _NOTHING = pa.scalar("", pa.large_string())
+
+#: Part of :meth:`EntityTexts.digest`: a new number gives every graph a new digest.
+DIGEST_FORMAT = 1
 
 
 def _is_arrow_text(column: np.ndarray | pa.Array) -> bool:
@@ -108,6 +112,40 @@ class EntityTexts(Sequence[str]):
             joined = pc.binary_join_element_wise(text, joiner, part, _NOTHING)
             text = pc.if_else(blank, text, joined)
         return text.to_pylist()
+
+    def digest(self) -> str | None:
+        """A hex digest of every row's text, read from the columns' Arrow buffers.
+
+        The texts are a function of the field values, the separator and their order, so
+        those are hashed instead of the joined texts: no join and no per-row Python work
+        (1M rows: about 0.3 s). Null and empty values, both skipped by the join, hash
+        alike. ``None`` when a field is not Arrow text (then there is no cheap digest).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"title": ["a", "b"], "summary": [None, ""]},
+        ...                   dtype="string[pyarrow]")
+        >>> entity_texts(df).digest() == entity_texts(df.fillna("")).digest()
+        True
+        >>> entity_texts(df).digest() == entity_texts(df[::-1]).digest()
+        False
+        """
+        if not all(_is_arrow_text(column) for column in self._columns):
+            return None
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"entity-texts-{DIGEST_FORMAT}-{self._n}-{len(self._columns)}".encode())
+        h.update(self._sep.encode("utf-8"))
+        for column in self._columns:
+            values = column.cast(pa.large_string()).fill_null("")
+            offsets, data = values.buffers()[1:3]
+            ends = np.frombuffer(offsets, dtype=np.int64)[
+                values.offset : values.offset + len(values) + 1
+            ]
+            h.update(b"|field|")
+            h.update((ends - ends[0]).tobytes())
+            if data is not None and ends[-1] > ends[0]:
+                h.update(memoryview(data)[int(ends[0]) : int(ends[-1])])
+        return h.hexdigest()
 
     def take(self, positions: Sequence[int] | np.ndarray) -> list[str]:
         """The texts of these rows, in the order given."""
