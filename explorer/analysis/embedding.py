@@ -258,7 +258,7 @@ def embed(
     if path is not None and isinstance(texts, EntityTexts):
         digest = texts.digest()
         rows_file = rows_path(path.parent, str(name), digest) if digest else None
-    found = read_rows(rows_file, len(texts), cache) if rows_file and cache else None
+    found = read_rows(rows_file, len(texts), cache) if rows_file and cache is not None else None
     if found is not None and cache is not None:  # the same texts over the same cache
         vectors = _gather(cache.vectors, found.rows, found.missing, cache.vectors.shape[1])
         return EmbeddingResult(vectors, found.missing, found.n_unique, 0, str(name),

@@ -87,8 +87,8 @@ class VectorCache:
         return {raw[i * KEY_BYTES : (i + 1) * KEY_BYTES]: i for i in range(len(self.keys))}
 
 
-def _mapped_member(path: Path, member: str) -> np.ndarray | None:
-    """The ``.npy`` member of an uncompressed ``.npz`` as a read-only memory map.
+def _mapped_member(path: Path, info: zipfile.ZipInfo) -> np.ndarray | None:
+    """The ``.npy`` member ``info`` of an uncompressed ``.npz`` as a read-only memory map.
 
     ``np.load`` maps plain ``.npy`` files but reads an ``.npz`` member into fresh memory
     (1M x 256 vectors: 1 GB copied, 3.8 s with its CRC); ``np.savez`` stores members
@@ -97,15 +97,13 @@ def _mapped_member(path: Path, member: str) -> np.ndarray | None:
     such call. ``None`` when the member is compressed or not a plain array (then the
     caller reads it).
     """
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-        if info.compress_type != zipfile.ZIP_STORED:
-            return None
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
     with open(path, "rb") as fh:
         fh.seek(info.header_offset)
         local = fh.read(30)  # the local file header: its name and extra field vary
         if local[:4] != b"PK\x03\x04":
-            raise ValueError(f"no local header for {member}")
+            raise ValueError(f"no local header for {info.filename}")
         name_len, extra_len = struct.unpack("<HH", local[26:30])
         start = info.header_offset + 30 + name_len + extra_len
         fh.seek(start)
@@ -136,7 +134,8 @@ def read_cache(path: Path, name: str, *, mapped: bool = False) -> VectorCache | 
             fmt = int(data["format"])
             stored_name = str(data["name"])
             keys = data["keys"]
-            vectors = _mapped_member(path, "vectors.npy") if mapped else None
+            # The archive np.load opened: its directory is not read a second time.
+            vectors = _mapped_member(path, data.zip.getinfo("vectors.npy")) if mapped else None
             if vectors is None:
                 vectors = data["vectors"]
         if fmt != CACHE_FORMAT:
