@@ -51,6 +51,11 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_threshold(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--min-cosine", type=float, default=None,
+                        help="threshold (default: the embedder's calibrated one)")
+
+
 def _add_embedder(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embedder", default=None,
                         help="embedder name: wordllama (default), tfidf, minilm")
@@ -105,8 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         "duplicates, possible contradictions, candidate edges, best first, with why.",
     )
     _add_data(found)
-    found.add_argument("--min-cosine", type=float, default=None,
-                       help="threshold (default: the embedder's calibrated one)")
+    _add_threshold(found)
     found.add_argument("--kinds", nargs="*", default=None, help="only these kinds")
     found.add_argument("--per-entity", type=int, default=10,
                        help="at most this many pairs per entity (0: no bound; default 10)")
@@ -119,6 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write CSV (or .parquet) here; default: print the top 20")
     found.add_argument("--overwrite", action="store_true",
                        help="replace --out if it exists (default: refuse)")
+
+    recall = commands.add_parser(
+        "recall", help="how many of the exact pairs the candidates search finds (sampled)",
+        description="Compute the exact pairs of a random sample of entities and say how "
+        "many the search behind `candidates` finds, with a 95%% interval; list the missed.",
+    )
+    _add_data(recall)
+    _add_threshold(recall)
+    recall.add_argument("--sample", type=_positive, default=1000,
+                        help="entities sampled (default 1000)")
+    recall.add_argument("--method", choices=["auto", "exact", "clustered", "faiss", "brute"],
+                        default=None,
+                        help="the search to judge (default: the one candidates uses)")
+    recall.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_embedder(recall)
 
     decisions = commands.add_parser(
         "decisions", help="list curation decisions, or undo one",

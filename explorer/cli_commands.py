@@ -95,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
             min_cosine=args.min_cosine, kinds=args.kinds, per_entity=args.per_entity or None
         )
         _write_or_print(found, args)
+    elif args.command == "recall":
+        estimate = kg.candidate_recall(args.min_cosine, sample=args.sample, method=args.method,
+                                       seed=args.seed)
+        print(estimate)
+        if len(estimate.missed):
+            print(estimate.missed.head(10).to_string(index=False))
     elif args.command == "decisions":
         if args.undo is not None:
             undone = kg.undo(args.undo)

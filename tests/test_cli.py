@@ -86,6 +86,14 @@ def test_candidates_writes_csv(tmp_path, capsys):
     assert (found["cosine"] >= 0.65).all() and len(found) >= 8
 
 
+def test_recall_prints_the_estimate_of_the_search(capsys):
+    assert main(["recall", "--data", str(EXAMPLE), "--method", "clustered",
+                 "--sample", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Recall 1.000") and "clustered search at cosine >= 0.65" in out
+    assert "touch 5 random entities" in out
+
+
 def test_bad_threshold_is_refused(capsys):
     assert main(["candidates", "--data", str(EXAMPLE), "--min-cosine", "1.5"]) == 2
     assert "[-1, 1]" in capsys.readouterr().err
@@ -108,6 +116,9 @@ BAD_OPTIONS = {
                    ["--data", str(EXAMPLE), "--per-entity", "-3"],
                    ["--data", str(EXAMPLE), "--engine", "spark"],
                    ["--data", str(EXAMPLE), "--out", str(EXAMPLE / "entities.csv")]],
+    "recall": [["--data", str(EXAMPLE), "--sample", "0"],
+               ["--data", str(EXAMPLE), "--method", "lsh"],
+               ["--data", str(EXAMPLE), "--min-cosine", "-2"], ["--data", "/nowhere"]],
     "decisions": [["--data", str(EXAMPLE), "--undo", "0"], ["--data", str(EXAMPLE),
                   "--undo", "999999"], ["--data", "/nowhere"]],
     "export": [["--data", str(EXAMPLE)], ["--data", str(EXAMPLE), "--out", str(EXAMPLE)]],
