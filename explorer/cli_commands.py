@@ -100,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
                                        seed=args.seed)
         print(estimate)
         if len(estimate.missed):
-            print(estimate.missed.head(10).to_string(index=False))
+            missed = estimate.missed.head(10)
+            print("The best missed pairs:")
+            print(missed.to_string(index=False, formatters=_SHORT_TITLES))
     elif args.command == "decisions":
         if args.undo is not None:
             undone = kg.undo(args.undo)
@@ -111,6 +113,13 @@ def run(args: argparse.Namespace) -> int:
         written = kg.export(args.out)
         print(f"Wrote {written}")
     return 0
+
+
+def _short_title(title: str, width: int = 48) -> str:
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
+_SHORT_TITLES = {"title_a": _short_title, "title_b": _short_title}
 
 
 def _write_or_print(found: pd.DataFrame, args: argparse.Namespace) -> None:

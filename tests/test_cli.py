@@ -94,6 +94,31 @@ def test_recall_prints_the_estimate_of_the_search(capsys):
     assert "touch 5 random entities" in out
 
 
+def test_recall_lists_the_missed_pairs_with_short_titles(capsys):
+    # SciFact on the clustered engine misses a few pairs of 1,000 sampled entities.
+    assert main(["recall", "--data", str(ROOT / "data" / "scifact"), "--method", "clustered",
+                 "--sample", "1000"]) == 0
+    out = capsys.readouterr().out
+    head, table = out.split("The best missed pairs:\n")
+    assert "did not find" in head
+    rows = table.strip().splitlines()
+    assert rows[0].split() == ["id_a", "title_a", "id_b", "title_b", "cosine"]
+    assert 2 <= len(rows) <= 11 and all(len(row) < 180 for row in rows)
+    assert any("…" in row for row in rows[1:])
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    # `python -m explorer ... | head`: the pipe closes before we write.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "find", "cancer", "--data", str(EXAMPLE)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
 def test_bad_threshold_is_refused(capsys):
     assert main(["candidates", "--data", str(EXAMPLE), "--min-cosine", "1.5"]) == 2
     assert "[-1, 1]" in capsys.readouterr().err
