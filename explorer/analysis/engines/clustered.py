@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ...progress import progress_bar
-from .exact import FLOPS, block_pairs, concat
+from .exact import FLOPS, SLACK, block_pairs, concat, pair_cosines
+from .int8 import codes_of, propose_coded
 
 T = TypeVar("T")
 
@@ -213,11 +214,19 @@ def clustered_pairs(
     m = len(x)
     t = np.float32(threshold)
     members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed)
+    codes = codes_of(x)
+    need = None if codes is None else codes.thresholds(codes, t, SLACK)
 
     def one(c: int) -> tuple[np.ndarray, np.ndarray]:
         mem = members[mstart[c] : mstart[c + 1]]
         qry = queries[qstart[c] : qstart[c + 1]]
-        r, k, cos = block_pairs(x[qry], x[mem], t)
+        if codes is None:
+            r, k, cos = block_pairs(x[qry], x[mem], t)
+        else:  # gather 8-bit codes, not float rows: a quarter of the memory traffic
+            r, k = propose_coded(codes.rows[qry], need[qry], codes.cols[mem])
+            cos = pair_cosines(x, x, qry[r], mem[k])
+            keep = cos >= t
+            r, k, cos = r[keep], k[keep], cos[keep]
         a, b = qry[r], mem[k]
         other = a != b
         a, b = a[other], b[other]
