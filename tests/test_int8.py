@@ -11,7 +11,13 @@ import explorer
 from conftest import SCIFACT
 from explorer.analysis.engines import int8
 from explorer.analysis.engines.clustered import clustered_pairs
-from explorer.analysis.engines.exact import CODED_BLOCK, SLACK, block_pairs, exact_pairs
+from explorer.analysis.engines.exact import (
+    CODED_BLOCK,
+    SLACK,
+    block_pairs,
+    exact_pairs,
+    pair_cosines,
+)
 
 pytestmark = pytest.mark.skipif(not int8.int8_available(), reason="onnxruntime not installed")
 
@@ -102,14 +108,27 @@ def test_exact_pairs_are_the_same_with_and_without_codes(scifact_vectors, monkey
         assert np.array_equal(got, want)
 
 
-def test_clustered_pairs_are_the_same_with_and_without_codes(monkeypatch):
+def test_clustered_pairs_are_exact_cosines_and_find_what_float_probes_find(monkeypatch):
     x = clustered_vectors()
-    coded = clustered_pairs(x, 0.7, progress=False)
+    i, j, cos = clustered_pairs(x, 0.7, progress=False)
+    assert len(i) > 1000 and (i < j).all()
+    assert np.array_equal(cos, pair_cosines(x, x, i, j)) and (cos >= np.float32(0.7)).all()
+    ei, ej, _ = exact_pairs(x, 0.7)
+    exact = ei * len(x) + ej
+    coded_recall = np.isin(exact, i * len(x) + j).mean()
     float_off(monkeypatch)
-    plain = clustered_pairs(x, 0.7, progress=False)
-    assert len(coded[0]) > 1000
-    for got, want in zip(coded, plain, strict=True):
-        assert np.array_equal(got, want)
+    fi, fj, _ = clustered_pairs(x, 0.7, progress=False)
+    assert coded_recall >= np.isin(exact, fi * len(x) + fj).mean() - 0.01
+
+
+def test_top_columns_ranks_by_the_integer_product():
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 256, (1100, 64)).astype(np.uint8)
+    b = rng.integers(-3, 4, (300, 64)).astype(np.int8)  # small codes: many ties
+    top = int8.top_columns(a, b, 24, part=256)
+    product = (a.astype(np.int64) - 128) @ b.astype(np.int64).T
+    want = np.lexsort((np.broadcast_to(np.arange(300), product.shape), -product), axis=1)
+    assert np.array_equal(top, want[:, :24])
 
 
 def test_a_large_block_is_coded_on_the_fly_with_the_same_result(monkeypatch):

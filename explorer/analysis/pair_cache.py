@@ -72,12 +72,14 @@ def _engine_defaults(n: int) -> str:
     A change of a default (a retuned k-means, another faiss) must not serve pairs found the
     old way.
     """
-    from .engines import clustered, faiss_ivf
+    from .engines import clustered, faiss_ivf, int8
 
     version = getattr(faiss_ivf.faiss, "__version__", "?")
+    # 8-bit products rank the lists a vector probes a little differently from float32.
+    probes = f"int8 {int8.LEVELS}" if int8.int8_available() else "float32"
     return (f"{clustered.default_nlist(n)}|{clustered.DEFAULT_NPROBE}|{clustered.ITERATIONS}|"
             f"{clustered.SAMPLE_PER_LIST}|{faiss_ivf.FAISS_NPROBE}|"
-            f"{faiss_ivf.TRAIN_POINTS_PER_LIST}|faiss {version}")
+            f"{faiss_ivf.TRAIN_POINTS_PER_LIST}|faiss {version}|{probes}")
 
 
 def cached_pairs(

@@ -23,7 +23,7 @@ import numpy as np
 
 from ...progress import progress_bar
 from .exact import FLOPS, SLACK, block_pairs, concat, pair_cosines
-from .int8 import codes_of, propose_coded
+from .int8 import Codes, codes_of, propose_coded, top_columns
 
 T = TypeVar("T")
 
@@ -116,12 +116,15 @@ def top_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int) -> np.ndarray:
 
 
 def _lists(
-    x: np.ndarray, nlist: int | None, nprobe: int, seed: int
+    x: np.ndarray, nlist: int | None, nprobe: int, seed: int, codes: Codes | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Members and queries of every list, each grouped by list.
 
     Returns ``(members, member_starts, queries, query_starts, nlist)``: the members of
     list ``c`` are ``members[member_starts[c]:member_starts[c + 1]]``, likewise queries.
+    With ``codes`` (of ``x``), the lists each vector probes are ranked by 8-bit products
+    (:func:`~explorer.analysis.engines.int8.top_columns`: 1.6x faster than faiss's
+    float32 search at 1M; the lists differ from the float ranking's in a few ties).
     """
     m = len(x)
     nlist = max(1, min(nlist or default_nlist(m), m))
@@ -132,7 +135,10 @@ def _lists(
     n_train = min(m, nlist * SAMPLE_PER_LIST)
     sample = np.sort(np.random.default_rng(seed).choice(m, size=n_train, replace=False))
     centroids = spherical_kmeans(x[sample], nlist, seed=seed)
-    probes = top_lists(x, centroids, nprobe)
+    if codes is not None and (centroid_codes := codes_of(centroids)) is not None:
+        probes = top_columns(codes.rows, centroid_codes.cols, nprobe, workers=WORKERS)
+    else:
+        probes = top_lists(x, centroids, nprobe)
     own = probes[:, 0]
     members = np.argsort(own, kind="stable")
     flat = probes.ravel()
@@ -213,8 +219,8 @@ def clustered_pairs(
     """
     m = len(x)
     t = np.float32(threshold)
-    members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed)
     codes = codes_of(x)
+    members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed, codes)
     need = None if codes is None else codes.thresholds(codes, t, SLACK)
 
     def one(c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +270,7 @@ def clustered_nearest(
     [0.8, 0.8, 0.6]
     """
     m = len(x)
-    members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed)
+    members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed, codes_of(x))
 
     def one(c: int) -> tuple[np.ndarray, np.ndarray]:
         mem = members[mstart[c] : mstart[c + 1]]

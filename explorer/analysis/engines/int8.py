@@ -219,3 +219,55 @@ def propose_coded(
     b = np.ascontiguousarray(b.T)
     product = session.run(None, {"A": a, "B": b})[0]  # type: ignore[union-attr]
     return np.divmod(np.flatnonzero(product >= need[:, None]), product.shape[1])
+
+
+def _top_of_part(product: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``k`` columns of largest ``product``, largest first (ties: lower column)."""
+    n = product.shape[1]
+    group = max(1, n // (4 * k))  # columns per group; at least 4k groups
+    starts = np.arange(0, n, group)
+    # The k-th largest group maximum is at most the k-th largest value: only values at or
+    # above it can be among the k largest (a few times k of them, not n).
+    best = np.maximum.reduceat(product, starts, axis=1)
+    floor = np.partition(best, len(starts) - k, axis=1)[:, len(starts) - k]
+    flat = np.flatnonzero(product >= floor[:, None])
+    r, c = np.divmod(flat, n)
+    # By row, then largest value first; the stable sort keeps lower columns first on ties.
+    key = (r << 32) | (np.int64(2**31 - 1) - product.ravel()[flat])
+    order = np.argsort(key, kind="stable")
+    r, c = r[order], c[order]
+    first = np.searchsorted(r, np.arange(len(product)))
+    return c[first[:, None] + np.arange(k)]
+
+
+def top_columns(
+    rows: np.ndarray, cols: np.ndarray, k: int, *, part: int = 512, workers: int = 2
+) -> np.ndarray:
+    """Each row's ``k`` columns of largest integer product, largest first: ``int64 (m, k)``.
+
+    ``rows``: ``uint8 (m, d)`` row codes; ``cols``: ``int8 (n, d)`` column codes (one
+    shared scale, so a row's products rank its columns as the decoded cosines do). Parts
+    of ``part`` rows run on ``workers`` threads of one onnxruntime thread each.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    >>> codes = codes_of(x)
+    >>> codes is None or top_columns(codes.rows, codes.cols, 2).tolist() == [
+    ...     [0, 1], [1, 0], [2, 1]]
+    True
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    k = min(k, len(cols))
+    session = _session(1)
+    b = np.ascontiguousarray(cols.T)
+    out = np.empty((len(rows), k), np.int64)
+
+    def one(s: int) -> None:
+        product = session.run(None, {"A": rows[s : s + part], "B": b})[0]  # type: ignore[union-attr]
+        out[s : s + part] = _top_of_part(product, k)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(0, len(rows), part)))
+    return out
