@@ -48,12 +48,31 @@ def test_the_integer_product_is_numpy_s(monkeypatch):
     rng = np.random.default_rng(3)
     a = rng.integers(0, 256, (70, 300)).astype(np.uint8)
     b = rng.integers(-127, 128, (50, 300)).astype(np.int8)
-    r, c = int8.propose_coded(a, np.full(70, -(2**31), np.int32), b)
+    products = int8.Products()
+    r, c = int8.propose_coded(a, np.full(70, -(2**31), np.int32), b, products)
     assert len(r) == 70 * 50  # everything reaches the lowest threshold
     want = (a.astype(np.int64) - 128) @ b.astype(np.int64).T
     need = np.median(want, axis=1).astype(np.int32)
-    r, c = int8.propose_coded(a, need, b)
+    r, c = int8.propose_coded(a, need, b, products)
     assert np.array_equal(np.flatnonzero(want >= need[:, None]), r * 50 + c)
+
+
+def test_products_reuse_one_buffer_across_shapes_and_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    shapes = [(300, 200), (10, 7), (500, 400), (1, 1), (64, 900)] * 3
+    products = int8.Products()
+
+    def check(shape: tuple[int, int]) -> bool:
+        rng = np.random.default_rng(shape)
+        a = rng.integers(0, 256, (shape[0], 48)).astype(np.uint8)
+        b = rng.integers(-127, 128, (shape[1], 48)).astype(np.int8)
+        got = products(a, b).copy()
+        return np.array_equal(got, (a.astype(np.int64) - 128) @ b.astype(np.int64).T)
+
+    assert all(check(shape) for shape in shapes)
+    with ThreadPoolExecutor(2) as pool:
+        assert all(pool.map(check, shapes))
 
 
 def test_a_product_that_saturates_is_refused():
@@ -85,7 +104,7 @@ def test_every_pair_at_the_threshold_is_proposed(seed, spike, t):
     x[5] = 0
     x = unit(x)
     codes = int8.codes_of(x)
-    r, c = int8.propose(codes, codes, t, SLACK)
+    r, c = int8.propose(codes, codes, t, SLACK, int8.Products())
     proposed = set(zip(r.tolist(), c.tolist(), strict=True))
     must = np.argwhere(x.astype(np.float64) @ x.T.astype(np.float64) >= t - SLACK / 2)
     assert {tuple(p) for p in must.tolist()} <= proposed
@@ -94,7 +113,7 @@ def test_every_pair_at_the_threshold_is_proposed(seed, spike, t):
 def test_the_margin_proposes_few_extra_pairs(scifact_vectors):
     x = scifact_vectors[:3000]
     codes = int8.codes_of(x)
-    r, _ = int8.propose(codes, codes, 0.6, SLACK)
+    r, _ = int8.propose(codes, codes, 0.6, SLACK, int8.Products())
     found = int(((x @ x.T) >= 0.6).sum())
     assert found <= len(r) <= 2 * found
 

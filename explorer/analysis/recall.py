@@ -41,6 +41,7 @@ from ..errors import ParameterError
 from ..progress import progress_bar
 from ..sorted_keys import in_sorted
 from .engines.exact import FLOPS, block_pairs, concat, expected_seconds
+from .engines.int8 import Products, codes_of
 from .graph_similarity import GraphSimilarity
 
 __all__ = ["DEFAULT_SAMPLE", "RecallEstimate", "estimate_recall"]
@@ -207,10 +208,16 @@ def _exact_pairs_of(
     steps = -(-len(chosen) // _ROWS) * -(-n // _COLUMNS)
     with progress_bar(steps, desc="exact pairs of the sample", unit="block", show=progress,
                       expected_seconds=len(chosen) * n * x.shape[1] / FLOPS) as bar:
-        for r0 in range(0, len(chosen), _ROWS):
-            rows = x[chosen[r0:r0 + _ROWS]]
-            for c0 in range(0, n, _COLUMNS):
-                r, c, cos = block_pairs(rows, x[c0:c0 + _COLUMNS], threshold)
+        sampled = x[chosen]
+        sampled_codes = codes_of(sampled)  # 8-bit products where available (same pairs)
+        products = Products(2)
+        for c0 in range(0, n, _COLUMNS):
+            cols = x[c0:c0 + _COLUMNS]
+            col_codes = None if sampled_codes is None else codes_of(cols)
+            for r0 in range(0, len(chosen), _ROWS):
+                rows = sampled[r0:r0 + _ROWS]
+                codes = None if col_codes is None else (sampled_codes[r0:r0 + _ROWS], col_codes)
+                r, c, cos = block_pairs(rows, cols, threshold, codes=codes, products=products)
                 i, j = chosen[r0 + r], c0 + c
                 other = (i != j) & has_vector[j]  # zero rows match only thresholds <= 0
                 i, j = i[other], j[other]

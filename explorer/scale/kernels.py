@@ -31,6 +31,7 @@ from ..analysis.embedders.protocol import Embedder
 from ..analysis.embedders.registry import get_embedder
 from ..analysis.embedding import embed
 from ..analysis.engines.exact import block_pairs, concat, exact_pairs
+from ..analysis.engines.int8 import Products, codes_of
 from ..analysis.lexical import LexicalScorer, combined_score
 from ..analysis.pair_labels import PairTexts
 from ..analysis.texts import entity_texts
@@ -167,10 +168,14 @@ def block_pair(group: pd.DataFrame, dim: int, threshold: float, tile: int = TILE
     else:
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         buffer = np.empty((min(tile, len(rows)), min(tile, len(cols))), dtype=np.float32)
+        row_codes, col_codes = codes_of(rows), codes_of(cols)  # None: float32 products
+        coded = row_codes is not None and col_codes is not None
+        products = Products(1) if coded else None
         for r0 in range(0, len(rows), tile):
             for c0 in range(0, len(cols), tile):
+                codes = (row_codes[r0:r0 + tile], col_codes[c0:c0 + tile]) if coded else None
                 r, c, cos = block_pairs(rows[r0:r0 + tile], cols[c0:c0 + tile], threshold,
-                                        out=buffer)
+                                        out=buffer, codes=codes, products=products)
                 found.append((r + r0, c + c0, cos))
         r, c, cosine = (concat([f[k] for f in found], dt)
                         for k, dt in enumerate((np.int64, np.int64, np.float32)))

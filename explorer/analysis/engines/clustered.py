@@ -23,7 +23,7 @@ import numpy as np
 
 from ...progress import progress_bar
 from .exact import FLOPS, SLACK, block_pairs, concat, pair_cosines
-from .int8 import Codes, codes_of, propose_coded, top_columns
+from .int8 import Codes, Products, codes_of, propose_coded, top_columns
 
 T = TypeVar("T")
 
@@ -222,6 +222,7 @@ def clustered_pairs(
     codes = codes_of(x)
     members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed, codes)
     need = None if codes is None else codes.thresholds(codes, t, SLACK)
+    products = Products(1)
 
     def one(c: int) -> tuple[np.ndarray, np.ndarray]:
         mem = members[mstart[c] : mstart[c + 1]]
@@ -229,7 +230,7 @@ def clustered_pairs(
         if codes is None:
             r, k, cos = block_pairs(x[qry], x[mem], t)
         else:  # gather 8-bit codes, not float rows: a quarter of the memory traffic
-            r, k = propose_coded(codes.rows[qry], need[qry], codes.cols[mem])
+            r, k = propose_coded(codes.rows[qry], need[qry], codes.cols[mem], products)
             cos = pair_cosines(x, x, qry[r], mem[k])
             keep = cos >= t
             r, k, cos = r[keep], k[keep], cos[keep]

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ...progress import progress_bar
-from .int8 import Codes, codes_of, propose
+from .int8 import Codes, Products, codes_of, propose
 
 __all__ = ["CODED_BLOCK", "SLACK", "block_pairs", "concat", "exact_nearest", "exact_pairs",
            "expected_seconds", "pair_cosines"]
@@ -59,7 +59,7 @@ def block_pairs(
     diagonal: bool = False,
     out: np.ndarray | None = None,
     codes: tuple[Codes, Codes] | None = None,
-    threads: int = 1,
+    products: Products | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair ``(r, c)`` with ``rows[r] @ cols[c] >= threshold``.
 
@@ -81,8 +81,9 @@ def block_pairs(
     codes
         The :class:`~explorer.analysis.engines.int8.Codes` of ``rows`` and of ``cols``,
         if already computed; ``None`` codes blocks of at least :data:`CODED_BLOCK` pairs.
-    threads
-        Threads of the integer product.
+    products
+        The :class:`~explorer.analysis.engines.int8.Products` to reuse (one thread if
+        ``None``).
 
     Returns
     -------
@@ -97,10 +98,10 @@ def block_pairs(
     ([0, 1], [1, 2], [0.8, 0.6])
     """
     if codes is None and len(rows) * len(cols) >= CODED_BLOCK:
-        row_codes, col_codes = codes_of(rows, threads=threads), codes_of(cols, threads=threads)
+        row_codes, col_codes = codes_of(rows), codes_of(cols)
         codes = None if row_codes is None or col_codes is None else (row_codes, col_codes)
     if codes is not None:
-        r, c = propose(*codes, threshold, SLACK, threads=threads)
+        r, c = propose(*codes, threshold, SLACK, products or Products(1))
     else:
         if out is None or out.shape != (len(rows), len(cols)):
             out = np.empty((len(rows), len(cols)), dtype=np.float32)
@@ -151,6 +152,7 @@ def exact_pairs(
     found_j: list[np.ndarray] = []
     found_c: list[np.ndarray] = []
     codes = codes_of(x, threads=THREADS)
+    products = None if codes is None else Products(THREADS)
     buffer = None if codes else np.empty((min(block, m), min(block, m)), dtype=np.float32)
     with progress_bar(
         nb * (nb + 1) // 2, desc="similar pairs", unit="block", show=progress,
@@ -160,7 +162,7 @@ def exact_pairs(
             rows, cols = x[r0 : r0 + block], x[c0 : c0 + block]
             tile = None if codes is None else (codes[r0 : r0 + block], codes[c0 : c0 + block])
             r, c, cos = block_pairs(rows, cols, threshold, diagonal=r0 == c0, out=buffer,
-                                    codes=tile, threads=THREADS)
+                                    codes=tile, products=products)
             if len(r):
                 found_i.append(r + r0)
                 found_j.append(c + c0)

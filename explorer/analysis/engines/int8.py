@@ -26,12 +26,14 @@ check, :func:`codes_of` returns ``None`` and the engines use float32 products.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Codes", "codes_of", "int8_available", "propose", "propose_coded"]
+__all__ = ["Codes", "Products", "codes_of", "int8_available", "propose", "propose_coded",
+           "top_columns"]
 
 #: ``MatMulInteger(A: uint8, B: int8, a_zero_point=128) -> int32``, any shapes, serialized
 #: ONNX (opset 10). Written out here so that building it needs no ``onnx`` package;
@@ -58,6 +60,8 @@ def _session(threads: int) -> object | None:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # No arena: it would keep its largest size for good; Products reuses its own buffers.
+    options.enable_cpu_mem_arena = False
     session = ort.InferenceSession(MODEL, options, providers=["CPUExecutionProvider"])
     return session if _agrees(session) else None
 
@@ -193,8 +197,44 @@ def codes_of(x: np.ndarray, *, threads: int = 1) -> Codes | None:
                  shared / LEVELS, col_error)
 
 
+class Products:
+    """8-bit products written into reusable buffers, one per thread.
+
+    A fresh output per product would be allocated and paged in every time (about 30 %
+    of the list products at 1M); onnxruntime's own arena would keep its largest size
+    for as long as the session lives. These buffers live as long as this object.
+
+    Parameters
+    ----------
+    threads
+        onnxruntime threads per product.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self._session = _session(threads)
+        self._local = threading.local()
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``(a - 128) @ b.T`` for ``uint8 (k, d)`` and ``int8 (n, d)``: ``int32 (k, n)``.
+
+        The result is a view of this thread's buffer, valid until its next product.
+        """
+        size = len(a) * len(b)
+        buffer = getattr(self._local, "buffer", None)
+        if buffer is None or buffer.size < size:
+            buffer = self._local.buffer = np.empty(max(size, 1 << 16, int(1.5 * size)),
+                                                   np.int32)
+        out = buffer[:size].reshape(len(a), len(b))
+        binding = self._session.io_binding()  # type: ignore[union-attr]
+        binding.bind_cpu_input("A", np.ascontiguousarray(a))
+        binding.bind_cpu_input("B", np.ascontiguousarray(b.T))
+        binding.bind_output("Y", "cpu", 0, np.int32, out.shape, out.ctypes.data)
+        self._session.run_with_iobinding(binding)  # type: ignore[union-attr]
+        return out
+
+
 def propose(
-    rows: Codes, cols: Codes, threshold: float, slack: float, *, threads: int = 1
+    rows: Codes, cols: Codes, threshold: float, slack: float, products: Products
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local indices ``(r, c)`` of every pair of ``rows`` x ``cols`` that may reach ``threshold``.
 
@@ -202,11 +242,11 @@ def propose(
     caller computes their cosines from the float vectors.
     """
     need = rows.thresholds(cols, threshold, slack)
-    return propose_coded(rows.rows, need, cols.cols, threads=threads)
+    return propose_coded(rows.rows, need, cols.cols, products)
 
 
 def propose_coded(
-    a: np.ndarray, need: np.ndarray, b: np.ndarray, *, threads: int = 1
+    a: np.ndarray, need: np.ndarray, b: np.ndarray, products: Products
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(r, c)`` where the product of row codes ``a[r]`` and column codes ``b[c]`` >= ``need[r]``.
 
@@ -215,9 +255,7 @@ def propose_coded(
     """
     if not len(a) or not len(b):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    session = _session(threads)
-    b = np.ascontiguousarray(b.T)
-    product = session.run(None, {"A": a, "B": b})[0]  # type: ignore[union-attr]
+    product = products(a, b)
     return np.divmod(np.flatnonzero(product >= need[:, None]), product.shape[1])
 
 
@@ -260,13 +298,11 @@ def top_columns(
     from concurrent.futures import ThreadPoolExecutor
 
     k = min(k, len(cols))
-    session = _session(1)
-    b = np.ascontiguousarray(cols.T)
+    products = Products(1)
     out = np.empty((len(rows), k), np.int64)
 
     def one(s: int) -> None:
-        product = session.run(None, {"A": rows[s : s + part], "B": b})[0]  # type: ignore[union-attr]
-        out[s : s + part] = _top_of_part(product, k)
+        out[s : s + part] = _top_of_part(products(rows[s : s + part], cols), k)
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(one, range(0, len(rows), part)))
