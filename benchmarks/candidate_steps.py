@@ -40,8 +40,10 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 STEPS = [  # (owner, attribute, label): outer steps first
     (GraphSimilarity, "build", "cached vectors (GraphSimilarity.build)"),
     (SimilarityIndex, "pairs", "pair search (index.pairs)"),
+    (clustered, "codes_of", "  8-bit codes (codes_of)"),
     (clustered, "spherical_kmeans", "  k-means"),
-    (clustered, "top_lists", "  centroid scoring (top_lists)"),
+    (clustered, "top_lists", "  centroid scoring (top_lists, float32)"),
+    (clustered, "top_columns", "  centroid scoring (top_columns, 8-bit)"),
     (clustered, "_each_list", "  list products"),
     (GraphSimilarity, "prepare_all", "text features (prepare_all)"),
     (candidates_module, "explain_pairs", "labels and explanations (explain_pairs)"),
