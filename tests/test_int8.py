@@ -169,3 +169,20 @@ def test_switched_off_there_are_no_codes(monkeypatch):
     float_off(monkeypatch)
     assert not int8.int8_available()
     assert int8.codes_of(np.eye(3, dtype=np.float32)) is None
+
+
+def test_a_session_that_fails_means_float32_with_a_warning(monkeypatch):
+    import onnxruntime
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("no kernel for this CPU")
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", broken)
+    with pytest.warns(UserWarning, match="no kernel for this CPU"):
+        assert int8._session_in(1, -1) is None  # noqa: SLF001 (a pid no process has)
+    int8._session_in.cache_clear()  # noqa: SLF001
+
+
+def test_too_many_dimensions_for_int32_sums_are_not_coded():
+    assert int8.codes_of(np.zeros((2, int8.MAX_DIM + 1), np.float32)) is None
+    assert int8.codes_of(np.eye(3, 64, dtype=np.float32)) is not None

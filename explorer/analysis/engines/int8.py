@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,24 +47,42 @@ MODEL = (
 )
 LEVELS = 127  # codes run from -127 to 127
 SWITCH = "EXPLORER_INT8"  # set to 0 to use float32 products everywhere
+#: Dimensions beyond which an int32 sum of 255 · 127 products could overflow.
+MAX_DIM = (2**31 - 1) // (255 * 127)
 _ROWS_AT_ONCE = 1024  # rows coded at a time (their float temporaries stay in cache)
 
 
-@lru_cache(maxsize=4)
 def _session(threads: int) -> object | None:
-    """An onnxruntime session of :data:`MODEL` on ``threads`` threads, or ``None``."""
+    """An onnxruntime session of :data:`MODEL` on ``threads`` threads, or ``None``.
+
+    One per process: a child forked from a process that made one (a Spark worker, say)
+    makes its own, since an onnxruntime thread pool does not survive ``fork``.
+    """
+    return _session_in(threads, os.getpid())
+
+
+@lru_cache(maxsize=8)
+def _session_in(threads: int, _pid: int) -> object | None:
     try:
         import onnxruntime as ort
     except ImportError:
         return None
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    # No arena: it would keep its largest size for good; Products reuses its own buffers.
-    options.enable_cpu_mem_arena = False
-    session = ort.InferenceSession(MODEL, options, providers=["CPUExecutionProvider"])
-    return session if _agrees(session) else None
+    try:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # No arena: it would keep its largest size for good; Products reuses its buffers.
+        options.enable_cpu_mem_arena = False
+        session = ort.InferenceSession(MODEL, options, providers=["CPUExecutionProvider"])
+        if _agrees(session):
+            return session
+        reason = "its integer product differs from numpy's on this CPU"
+    except Exception as err:  # noqa: BLE001 - any failure means: use float32 products
+        reason = f"{type(err).__name__}: {err}"
+    warnings.warn(f"8-bit products are off ({reason}); float32 products are used (same "
+                  f"results, slower). Set {SWITCH}=0 to silence this.", stacklevel=3)
+    return None
 
 
 def _agrees(session: object) -> bool:
@@ -175,7 +194,7 @@ def codes_of(x: np.ndarray, *, threads: int = 1) -> Codes | None:
     >>> codes is None or codes.cols.tolist() == [[127, 0], [102, 76], [0, 127]]
     True
     """
-    if not int8_available(threads):
+    if not int8_available(threads) or x.ndim != 2 or x.shape[1] > MAX_DIM:
         return None
     from concurrent.futures import ThreadPoolExecutor
 
