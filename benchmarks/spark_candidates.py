@@ -5,7 +5,7 @@ written as Parquet, then, in this one process and one after the other:
 
 * the local engine: the embedding (``kg.similarity``, no vector cache), then
   ``kg.candidates(per_entity=None, method="exact")`` and the default method
-  (``kg.candidates(per_entity=None)``: exact up to 20,000 entities, faiss IVF above);
+  (``kg.candidates(per_entity=None)``: exact up to 20,000 entities, clustered above);
 * the Spark engine: ``spark_candidates(folder, out, per_entity=None)`` on one
   ``local[2]`` session, its steps timed from its log (embed, pairs + labels, sort +
   write, merge into one file).
@@ -121,7 +121,7 @@ def main() -> None:
     for n, local, ours in rows:
         local_total = local["embed"] + local["exact"]
         same = "" if ours["n_pairs"] == local["pairs"] else f" (local {local['pairs']:,})"
-        method = "exact" if n <= 20_000 else "faiss"
+        method = "exact" if n <= 20_000 else "clustered"
         print(f"| {n:,} | {ours['n_pairs']:,}{same} | {local['embed']:.1f} | {local['exact']:.1f} "
               f"| {local['default']:.1f} ({method}) | {ours.get('embed', float('nan')):.1f} "
               f"| {ours.get('pairs', float('nan')):.1f} "
