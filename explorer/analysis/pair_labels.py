@@ -286,10 +286,9 @@ class PairTexts:
         return self._explain(i, j, cos)
 
     def _explained_part(self, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> pd.DataFrame:
-        """:meth:`_explain` of one part, then its freed buffers given back to the system.
+        """:meth:`_explain` of one part, then what it freed given back to the system.
 
-        Otherwise Arrow's pool and glibc's heap keep what each part freed, and a long list
-        ends holding about half again its own size (1M entities, 3.1M pairs: 0.5 GB).
+        Else Arrow's pool and glibc's heap keep it: 3.1M pairs kept 0.5 GB past the list.
         """
         explained = self._explain(i, j, cos)
         release_unused(heap=True)

@@ -210,7 +210,7 @@ def _exact_pairs_of(
                       expected_seconds=len(chosen) * n * x.shape[1] / FLOPS) as bar:
         sampled = x[chosen]
         sampled_codes = codes_of(sampled)  # 8-bit products where available (same pairs)
-        products = Products(2)
+        products = None if sampled_codes is None else Products(2)
         for c0 in range(0, n, _COLUMNS):
             cols = x[c0:c0 + _COLUMNS]
             col_codes = None if sampled_codes is None else codes_of(cols)

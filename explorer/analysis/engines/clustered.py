@@ -222,7 +222,7 @@ def clustered_pairs(
     codes = codes_of(x)
     members, mstart, queries, qstart, nlist = _lists(x, nlist, nprobe, seed, codes)
     need = None if codes is None else codes.thresholds(codes, t, SLACK)
-    products = Products(1)
+    products = None if codes is None else Products(1)
 
     def one(c: int) -> tuple[np.ndarray, np.ndarray]:
         mem = members[mstart[c] : mstart[c + 1]]
@@ -230,7 +230,8 @@ def clustered_pairs(
         if codes is None:
             r, k, cos = block_pairs(x[qry], x[mem], t)
         else:  # gather 8-bit codes, not float rows: a quarter of the memory traffic
-            r, k = propose_coded(codes.rows[qry], need[qry], codes.cols[mem], products)
+            r, k = propose_coded(codes.rows[qry], need[qry], codes.cols[mem],
+                                 products)  # type: ignore[arg-type]
             cos = pair_cosines(x, x, qry[r], mem[k])
             keep = cos >= t
             r, k, cos = r[keep], k[keep], cos[keep]

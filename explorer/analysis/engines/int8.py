@@ -194,13 +194,14 @@ def codes_of(x: np.ndarray, *, threads: int = 1) -> Codes | None:
     >>> codes is None or codes.cols.tolist() == [[127, 0], [102, 76], [0, 127]]
     True
     """
+    x = np.asarray(x, dtype=np.float32)
     if not int8_available(threads) or x.ndim != 2 or x.shape[1] > MAX_DIM:
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    x = np.asarray(x, dtype=np.float32)
     m = len(x)
-    shared = float(np.abs(x).max()) if m and np.abs(x).max() > 0 else 1.0
+    largest = float(np.abs(x).max()) if x.size else 0.0
+    shared = largest if largest > 0 else 1.0
     rows = np.empty(x.shape, np.uint8)
     cols = np.empty(x.shape, np.int8)
     stats = np.empty((m, 3), np.float64)
