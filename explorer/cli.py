@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .analysis.thresholds import Method
 from .cli_commands import DATA_VARIABLE, run
 from .errors import ExplorerError
 
@@ -134,8 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_threshold(recall)
     recall.add_argument("--sample", type=_positive, default=1000,
                         help="entities sampled (default 1000)")
-    recall.add_argument("--method", choices=["auto", "exact", "clustered", "faiss", "brute"],
-                        default=None,
+    recall.add_argument("--method", choices=[m.value for m in Method], default=None,
                         help="the search to judge (default: the one candidates uses)")
     recall.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _add_embedder(recall)

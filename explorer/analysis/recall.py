@@ -40,7 +40,7 @@ from ..core.graph import GraphCore
 from ..errors import ParameterError
 from ..progress import progress_bar
 from ..sorted_keys import in_sorted
-from .engines.exact import FLOPS, block_pairs, concat, expected_seconds
+from .engines.exact import block_pairs, concat, expected_seconds, product_seconds
 from .engines.int8 import Products, codes_of
 from .graph_similarity import GraphSimilarity
 
@@ -207,7 +207,7 @@ def _exact_pairs_of(
     owners, keys, cosines = [], [], []
     steps = -(-len(chosen) // _ROWS) * -(-n // _COLUMNS)
     with progress_bar(steps, desc="exact pairs of the sample", unit="block", show=progress,
-                      expected_seconds=len(chosen) * n * x.shape[1] / FLOPS) as bar:
+                      expected_seconds=product_seconds(len(chosen), n, x.shape[1])) as bar:
         sampled = x[chosen]
         sampled_codes = codes_of(sampled)  # 8-bit products where available (same pairs)
         products = None if sampled_codes is None else Products(2)
